@@ -1,0 +1,102 @@
+"""Assembles the ASGI application from its settings: `create_app(settings)`."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import anyio
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from server.assets import load_assets
+from server.blobs import BlobStore
+from server.fastpath import FastPath, FileBodies
+from server.health import health_report
+from server.i18n import load_messages
+from server.office import load_office
+from server.pages import PageRenderer
+from server.prebuilt import Prebuilt
+from server.security import SecurityHeadersMiddleware
+from server.settings import PWA_DIR, Settings
+from server.site import LiveSite
+from server.watcher import watch_guides
+
+log = logging.getLogger("bilang_karyo")
+
+
+def create_live_site(settings: Settings) -> LiveSite:
+    """Everything but the web layer; `check` and the CLI share it. Raises on bad settings."""
+    office = load_office(settings.office_file)
+    messages = load_messages(PWA_DIR / "messages.toml")
+    assets = load_assets(PWA_DIR / "static")
+    renderer = PageRenderer(PWA_DIR / "templates", messages, assets)
+    store = BlobStore(settings.data_dir / "blobs")
+    return LiveSite(settings.guides_dir, office, store, renderer, assets)
+
+
+def create_app(settings: Settings) -> ASGIApp:
+    live = create_live_site(settings)
+    live.reload()
+
+    async def healthz(request: Request) -> Response:
+        status, body = health_report(live)
+        return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+    async def stale_file(request: Request) -> Response:
+        # A page cached before Tikkim published a new version links the old
+        # hash; send the applicant on to the current file of that guide.
+        slug, _, rest = request.path_params["name"].partition(".")
+        lang = rest.partition(".")[0]
+        guide = live.site.catalog.guide(slug)
+        if guide is None or lang not in guide.files:
+            raise HTTPException(404)
+        return RedirectResponse(
+            guide.files[lang].url, status_code=307, headers={"Cache-Control": "no-cache"}
+        )
+
+    async def error_page(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        lang = "en" if request.url.path.startswith("/en/") else "id"
+        page: Prebuilt = live.site.error_pages[(lang, 404 if status == 404 else 500)]
+        return Response(
+            page.body,
+            status_code=status,
+            headers={"Cache-Control": "no-store"},
+            media_type="text/html",
+        )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        stop = anyio.Event()
+        async with anyio.create_task_group() as tasks:
+            if settings.watch:
+                tasks.start_soon(watch_guides, live, stop, settings.watch_step_ms)
+            yield
+            stop.set()
+            tasks.cancel_scope.cancel()
+
+    routes = [
+        Route("/healthz", healthz),
+        Route("/en", lambda request: RedirectResponse("/en/", status_code=308)),
+        Route("/files/{name:str}", stale_file),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeadersMiddleware)],
+        exception_handlers={HTTPException: error_page, Exception: error_page},
+        lifespan=lifespan,
+    )
+    app.state.live = live
+    return FastPath(live, FileBodies(live.store), app)
+
+
+def create_app_from_env() -> ASGIApp:
+    """For multi-worker uvicorn, which imports the app in each worker process."""
+    return create_app(Settings.from_env())

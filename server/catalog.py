@@ -1,0 +1,250 @@
+"""The guide catalog: the guides, their PDF files, and loading them from `guides/`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from server.blobs import BlobStore, sha256_hex
+from server.catalog_file import (
+    CATALOG_NAME,
+    LANGS,
+    CatalogError,
+    GuideEntry,
+    is_valid_slug,
+    parse_catalog,
+)
+from server.pdf import PdfError, inspect_pdf
+
+__all__ = ["LANGS", "Catalog", "CatalogError", "FileCache", "Guide", "GuideFile", "load_catalog"]
+
+# A PDF dropped in without a catalog entry is picked up when named like this.
+_DROPPED_NAME = re.compile(r"^(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>id|en)\.pdf$")
+_DROPPED_ORDER = 1000
+
+
+@dataclass(frozen=True)
+class GuideFile:
+    slug: str
+    lang: str
+    filename: str
+    size: int
+    sha256: str
+    pages: int
+
+    @property
+    def url(self) -> str:
+        """Carries the content hash, so browsers may keep it forever."""
+        return f"/files/{self.slug}.{self.lang}.{self.sha256[:16]}.pdf"
+
+    @property
+    def download_name(self) -> str:
+        return f"{self.slug}-{self.lang}.pdf"
+
+
+@dataclass(frozen=True)
+class Guide:
+    slug: str
+    order: int
+    featured: bool
+    last_checked: date
+    title: Mapping[str, str]
+    summary: Mapping[str, str]
+    sources: tuple[str, ...]
+    files: Mapping[str, GuideFile]
+    in_catalog: bool = True
+
+    def file_for(self, lang: str) -> GuideFile:
+        """The file in `lang`, else the one other language we have."""
+        return self.files.get(lang) or next(iter(self.files.values()))
+
+    @property
+    def size(self) -> int:
+        return sum(f.size for f in self.files.values())
+
+
+@dataclass(frozen=True)
+class Catalog:
+    guides: tuple[Guide, ...]
+    warnings: tuple[str, ...] = ()
+    loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def version(self) -> str:
+        """Changes whenever anything an applicant could see changes."""
+        payload = json.dumps(
+            [
+                [
+                    g.slug,
+                    g.order,
+                    g.featured,
+                    g.last_checked.isoformat(),
+                    g.title,
+                    g.summary,
+                    g.sources,
+                    {lang: f.sha256 for lang, f in sorted(g.files.items())},
+                ]
+                for g in self.guides
+            ],
+            sort_keys=True,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def guide(self, slug: str) -> Guide | None:
+        return next((g for g in self.guides if g.slug == slug), None)
+
+    def files(self) -> list[GuideFile]:
+        return [f for g in self.guides for f in g.files.values()]
+
+
+@dataclass(frozen=True)
+class _FileFacts:
+    stat_key: tuple[int, int, int]
+    sha256: str
+    pages: int
+
+
+class FileCache:
+    """Remembers each PDF's hash and page count while its size and mtime stay the same."""
+
+    def __init__(self) -> None:
+        self._facts: dict[Path, _FileFacts] = {}
+
+    def facts(self, path: Path, store: BlobStore) -> _FileFacts:
+        stat = path.stat()
+        key = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        known = self._facts.get(path)
+        if known and known.stat_key == key and store.has(known.sha256):
+            return known
+        data = path.read_bytes()
+        after = path.stat()
+        if (after.st_size, after.st_mtime_ns, after.st_ino) != key or len(data) != after.st_size:
+            raise CatalogError(f"{path}: the file changed while it was read; still being copied?")
+        try:
+            info = inspect_pdf(data)
+        except PdfError as exc:
+            raise CatalogError(f"{path}: {exc}") from None
+        digest = store.put(data, sha256_hex(data))
+        facts = _FileFacts(key, digest, info.pages)
+        self._facts[path] = facts
+        return facts
+
+
+def load_catalog(guides_dir: Path, store: BlobStore, cache: FileCache | None = None) -> Catalog:
+    """Read the catalog and every PDF it names; raise `CatalogError` if any is unusable.
+
+    Valid PDFs are copied into `store`; the result refers to them by hash only.
+    """
+    cache = cache or FileCache()
+    catalog_path = guides_dir / CATALOG_NAME
+    try:
+        text = catalog_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CatalogError(f"{catalog_path}: not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{catalog_path}: cannot be read: {exc}") from None
+    entries = parse_catalog(text, catalog_path)
+
+    warnings: list[str] = []
+    pdf_names = _pdf_names(guides_dir)
+    guides: list[Guide] = []
+    referenced: set[str] = set()
+    for entry in entries:
+        referenced.update(entry.files.values())
+        files = {}
+        for lang, name in entry.files.items():
+            if name not in pdf_names:
+                warnings.append(f"guide '{entry.slug}': files.{lang} = {name!r} is missing")
+                continue
+            files[lang] = _guide_file(guides_dir, entry.slug, lang, name, store, cache)
+        if not files:
+            warnings.append(f"guide '{entry.slug}' has no PDF files and is not shown")
+            continue
+        guides.append(_guide(entry, files))
+
+    _add_dropped_files(guides_dir, pdf_names - referenced, guides, warnings, store, cache)
+    guides.sort(key=lambda g: (g.order, g.slug))
+    return Catalog(guides=tuple(guides), warnings=tuple(warnings))
+
+
+def _pdf_names(guides_dir: Path) -> set[str]:
+    root = guides_dir.resolve()
+    names = set()
+    for path in guides_dir.glob("*.pdf"):
+        # A link pointing out of guides/ is not ours to serve.
+        if path.is_file() and path.resolve().parent == root:
+            names.add(path.name)
+    return names
+
+
+def _guide_file(
+    guides_dir: Path, slug: str, lang: str, name: str, store: BlobStore, cache: FileCache
+) -> GuideFile:
+    path = guides_dir / name
+    try:
+        facts = cache.facts(path, store)
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: disappeared while it was read") from None
+    return GuideFile(slug, lang, name, path.stat().st_size, facts.sha256, facts.pages)
+
+
+def _guide(entry: GuideEntry, files: Mapping[str, GuideFile]) -> Guide:
+    return Guide(
+        slug=entry.slug,
+        order=entry.order,
+        featured=entry.featured,
+        last_checked=entry.last_checked,
+        title=entry.title,
+        summary=entry.summary,
+        sources=entry.sources,
+        files=dict(files),
+    )
+
+
+def _add_dropped_files(
+    guides_dir: Path,
+    names: set[str],
+    guides: list[Guide],
+    warnings: list[str],
+    store: BlobStore,
+    cache: FileCache,
+) -> None:
+    """Serve PDFs dropped in without a catalog entry, so a new guide shows up at once."""
+    for name in sorted(names):
+        match = _DROPPED_NAME.match(name)
+        if not match or not is_valid_slug(match["slug"]):
+            warnings.append(f"{name}: ignored; name it <slug>.id.pdf or <slug>.en.pdf")
+            continue
+        slug, lang = match["slug"], match["lang"]
+        gfile = _guide_file(guides_dir, slug, lang, name, store, cache)
+        index = next((i for i, g in enumerate(guides) if g.slug == slug), None)
+        if index is not None and lang not in guides[index].files:
+            old = guides[index]
+            guides[index] = Guide(**{**old.__dict__, "files": {**old.files, lang: gfile}})
+            warnings.append(f"{name}: not in {CATALOG_NAME}; shown as the {lang} file of '{slug}'")
+            continue
+        if index is not None:
+            warnings.append(f"{name}: ignored; '{slug}' already has a {lang} file in the catalog")
+            continue
+        title = slug.replace("-", " ").capitalize()
+        mtime = datetime.fromtimestamp(os.stat(guides_dir / name).st_mtime, UTC).date()
+        guides.append(
+            Guide(
+                slug=slug,
+                order=_DROPPED_ORDER,
+                featured=False,
+                last_checked=mtime,
+                title={"id": title, "en": title},
+                summary={"id": "", "en": ""},
+                sources=(),
+                files={lang: gfile},
+                in_catalog=False,
+            )
+        )
+        warnings.append(f"{name}: not in {CATALOG_NAME}; add titles and a summary for '{slug}'")

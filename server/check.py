@@ -1,0 +1,132 @@
+"""`bilang-karyo check`: the SOP's "the website works and holds the service information"."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from server.catalog_file import CATALOG_NAME, LANGS, CatalogError, parse_catalog
+from server.i18n import format_size
+from server.office import OfficeError, load_office
+from server.pdf import PdfError, inspect_pdf
+
+
+@dataclass
+class CheckReport:
+    lines: list[tuple[str, str]] = field(default_factory=list)  # (OK|WARN|FAIL, text)
+
+    def ok(self, text: str) -> None:
+        self.lines.append(("OK", text))
+
+    def warn(self, text: str) -> None:
+        self.lines.append(("WARN", text))
+
+    def fail(self, text: str) -> None:
+        self.lines.append(("FAIL", text))
+
+    @property
+    def problems(self) -> int:
+        return sum(1 for level, _ in self.lines if level == "FAIL")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for level, _ in self.lines if level == "WARN")
+
+    def render(self) -> str:
+        body = "\n".join(f"{level:<4} {text}" for level, text in self.lines)
+        verdict = "all good" if not self.problems else f"{self.problems} problem(s)"
+        return f"{body}\n\nResult: {verdict}, {self.warnings} warning(s)."
+
+
+def run_check(guides_dir: Path, office_file: Path, url: str | None = None) -> CheckReport:
+    report = CheckReport()
+    _check_office(office_file, report)
+    _check_catalog(guides_dir, report)
+    if url:
+        _check_live(url.rstrip("/"), report)
+    return report
+
+
+def _check_office(office_file: Path, report: CheckReport) -> None:
+    try:
+        office = load_office(office_file)
+    except OfficeError as exc:
+        report.fail(f"office file: {exc}")
+        return
+    report.ok(f"office file {office_file}: {office.name}")
+    report.ok(f"public URL (QR code): {office.public_url}")
+    report.ok(
+        f"WhatsApp gateway: {office.whatsapp.display_number}, message {office.whatsapp.message!r}"
+    )
+    for warning in office.warnings():
+        report.warn(warning)
+
+
+def _check_catalog(guides_dir: Path, report: CheckReport) -> None:
+    catalog_path = guides_dir / CATALOG_NAME
+    try:
+        entries = parse_catalog(catalog_path.read_text(encoding="utf-8"), catalog_path)
+    except FileNotFoundError:
+        report.fail(f"{catalog_path}: not found")
+        return
+    except (OSError, UnicodeDecodeError, CatalogError) as exc:
+        report.fail(str(exc))
+        return
+    report.ok(f"catalog {catalog_path}: {len(entries)} guide(s)")
+    named: set[str] = set()
+    for entry in entries:
+        named.update(entry.files.values())
+        for lang in LANGS:
+            name = entry.files.get(lang)
+            if name is None:
+                continue
+            path = guides_dir / name
+            try:
+                info = inspect_pdf(path.read_bytes())
+            except FileNotFoundError:
+                report.fail(f"{entry.slug} [{lang}]: {name} is missing from {guides_dir}")
+                continue
+            except PdfError as exc:
+                report.fail(f"{entry.slug} [{lang}]: {name}: {exc}")
+                continue
+            report.ok(
+                f"{entry.slug} [{lang}]: {name}, {info.pages} page(s), "
+                f"{format_size(path.stat().st_size)}"
+            )
+        missing = [lang for lang in LANGS if lang not in entry.files]
+        if missing:
+            report.ok(
+                f"{entry.slug}: no {', '.join(missing)} file (Indonesian-only guide)"
+                if missing == ["en"]
+                else f"{entry.slug}: only in {', '.join(entry.files)}"
+            )
+    for path in sorted(guides_dir.glob("*.pdf")):
+        if path.name not in named:
+            report.warn(f"{path.name}: not listed in {CATALOG_NAME}")
+
+
+def _check_live(url: str, report: CheckReport) -> None:
+    for path in ("/", "/en/"):
+        try:
+            with urllib.request.urlopen(url + path, timeout=10) as response:
+                report.ok(f"{url}{path} answers {response.status}")
+        except (urllib.error.URLError, OSError) as exc:
+            report.fail(f"{url}{path} does not answer: {exc}")
+    try:
+        with urllib.request.urlopen(url + "/healthz", timeout=10) as response:
+            health = json.load(response)
+    except urllib.error.HTTPError as exc:
+        health = json.load(exc)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        report.fail(f"{url}/healthz does not answer: {exc}")
+        return
+    if health.get("last_error"):
+        report.fail(f"the running site could not load the catalog: {health['last_error']}")
+    else:
+        report.ok(
+            f"running site serves catalog {health['catalog']['version']} "
+            f"with {health['catalog']['guides']} guide(s)"
+        )

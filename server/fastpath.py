@@ -1,0 +1,171 @@
+"""The hot path: pre-built pages and hashed guide files, served without routing.
+
+Applicants' requests almost all land here. It is a plain ASGI app that looks
+the path up in the current `Site` and answers from memory; everything else
+falls through to the Starlette app.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+
+import anyio
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from server.blobs import BlobStore
+from server.catalog import GuideFile
+from server.prebuilt import IMMUTABLE, Headers, Prebuilt
+from server.ranges import ByteRange, Unsatisfiable, parse_range
+from server.security import SECURITY_HEADERS
+from server.site import LiveSite
+
+_CHUNK = 256 * 1024
+
+
+class FileBodies:
+    """Keeps the bytes of recently served small guide files in memory."""
+
+    def __init__(
+        self, store: BlobStore, budget: int = 48 * 1024 * 1024, largest: int = 4 * 1024 * 1024
+    ) -> None:
+        self.store = store
+        self.budget = budget
+        self.largest = largest
+        self._held: OrderedDict[str, bytes] = OrderedDict()
+        self._held_bytes = 0
+
+    def path(self, sha256: str) -> Path:
+        return self.store.path_for(sha256)
+
+    def cached(self, gfile: GuideFile) -> bytes | None:
+        data = self._held.get(gfile.sha256)
+        if data is not None:
+            self._held.move_to_end(gfile.sha256)
+            return data
+        if gfile.size > self.largest:
+            return None
+        data = self.path(gfile.sha256).read_bytes()
+        self._held[gfile.sha256] = data
+        self._held_bytes += len(data)
+        while self._held_bytes > self.budget:
+            _, dropped = self._held.popitem(last=False)
+            self._held_bytes -= len(dropped)
+        return data
+
+
+class FastPath:
+    def __init__(self, live: LiveSite, bodies: FileBodies, fallback: ASGIApp) -> None:
+        self.live = live
+        self.bodies = bodies
+        self.fallback = fallback
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            site = self.live.site
+            path: str = scope["path"]
+            prebuilt = site.responses.get(path)
+            if prebuilt is not None:
+                await self._send_prebuilt(scope, send, prebuilt)
+                return
+            gfile = site.files.get(path)
+            if gfile is not None:
+                await self._send_file(scope, send, gfile)
+                return
+        await self.fallback(scope, receive, send)
+
+    async def _send_prebuilt(self, scope: Scope, send: Send, prebuilt: Prebuilt) -> None:
+        accept_encoding = if_none_match = ""
+        for name, value in scope["headers"]:
+            if name == b"accept-encoding":
+                accept_encoding = value.decode("latin-1")
+            elif name == b"if-none-match":
+                if_none_match = value.decode("latin-1")
+        body, encoding, etag = prebuilt.variant(accept_encoding)
+        headers = [*prebuilt.headers, (b"etag", etag.encode())]
+        if if_none_match and prebuilt.matches(if_none_match):
+            await _respond(send, 304, headers, b"", head=True)
+            return
+        if encoding is not None:
+            headers.append((b"content-encoding", encoding))
+        headers.append((b"content-length", str(len(body)).encode()))
+        await _respond(send, 200, headers, body, head=scope["method"] == "HEAD")
+
+    async def _send_file(self, scope: Scope, send: Send, gfile: GuideFile) -> None:
+        range_header = if_none_match = if_range = None
+        for name, value in scope["headers"]:
+            if name == b"range":
+                range_header = value.decode("latin-1")
+            elif name == b"if-none-match":
+                if_none_match = value.decode("latin-1")
+            elif name == b"if-range":
+                if_range = value.decode("latin-1")
+        etag = f'"{gfile.sha256}"'
+        headers: Headers = [
+            (b"content-type", b"application/pdf"),
+            (b"cache-control", IMMUTABLE.encode()),
+            (b"etag", etag.encode()),
+            (b"accept-ranges", b"bytes"),
+            (b"content-disposition", f'inline; filename="{gfile.download_name}"'.encode()),
+            *SECURITY_HEADERS,
+        ]
+        if if_none_match is not None and _etag_listed(if_none_match, gfile.sha256):
+            await _respond(send, 304, headers, b"", head=True)
+            return
+        byte_range: ByteRange | None = None
+        if range_header is not None and (if_range is None or if_range.strip() == etag):
+            try:
+                byte_range = parse_range(range_header, gfile.size)
+            except Unsatisfiable:
+                headers.append((b"content-range", f"bytes */{gfile.size}".encode()))
+                headers.append((b"content-length", b"0"))
+                await _respond(send, 416, headers, b"", head=True)
+                return
+        status, start, length = 200, 0, gfile.size
+        if byte_range is not None:
+            status, start, length = 206, byte_range.start, byte_range.length
+            headers.append(
+                (
+                    b"content-range",
+                    f"bytes {byte_range.start}-{byte_range.end}/{gfile.size}".encode(),
+                )
+            )
+        headers.append((b"content-length", str(length).encode()))
+        head = scope["method"] == "HEAD"
+        data = self.bodies.cached(gfile)
+        if data is not None:
+            await _respond(send, status, headers, data[start : start + length], head=head)
+            return
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        if head:
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await _stream_file(send, self.bodies.path(gfile.sha256), start, length)
+
+
+async def _respond(send: Send, status: int, headers: Headers, body: bytes, head: bool) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else body})
+
+
+async def _stream_file(send: Send, path: Path, start: int, length: int) -> None:
+    async with await anyio.open_file(path, "rb") as handle:
+        await handle.seek(start)
+        remaining = length
+        while remaining > 0:
+            chunk = await handle.read(min(_CHUNK, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            await send({"type": "http.response.body", "body": chunk, "more_body": remaining > 0})
+    if remaining > 0:
+        # The blob is content-addressed and never shrinks; end the body cleanly anyway.
+        await send({"type": "http.response.body", "body": b""})
+
+
+def _etag_listed(if_none_match: str, sha256: str) -> bool:
+    if if_none_match.strip() == "*":
+        return True
+    return any(
+        tag.strip().removeprefix("W/").strip('"') == sha256 for tag in if_none_match.split(",")
+    )

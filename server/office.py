@@ -1,0 +1,207 @@
+"""The office settings file (`office.toml`): who we are and how to reach us."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+LANGS = ("id", "en")
+_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+_PHONE = re.compile(r"^[1-9][0-9]{7,14}$")
+
+
+class OfficeError(Exception):
+    """The office file is missing, unreadable, or has a bad field."""
+
+    def __init__(self, path: Path, field: str | None, problem: str) -> None:
+        where = f"{path}: field '{field}'" if field else str(path)
+        super().__init__(f"{where}: {problem}")
+        self.path = path
+        self.field = field
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Localized:
+    id: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.id
+
+
+@dataclass(frozen=True)
+class WhatsApp:
+    number: str
+    message: str
+    order: int
+    confirmed: bool
+
+    @property
+    def url(self) -> str:
+        return f"https://wa.me/{self.number}?text={quote(self.message)}"
+
+    @property
+    def display_number(self) -> str:
+        return "+" + self.number
+
+
+@dataclass(frozen=True)
+class SocialLink:
+    name: str
+    url: str
+    confirmed: bool
+
+
+@dataclass(frozen=True)
+class Office:
+    path: Path
+    name: str
+    short_name: str
+    public_url: str
+    theme_color: str
+    address: str
+    opening_hours: Localized
+    opening_hours_confirmed: bool
+    whatsapp: WhatsApp
+    social: tuple[SocialLink, ...]
+
+    @property
+    def qr_url(self) -> str:
+        """The URL printed in the QR code; `src=qr` tells scans apart in the usage counts."""
+        separator = "&" if "?" in self.public_url else "?"
+        return f"{self.public_url}{separator}src=qr"
+
+    @property
+    def site_origin(self) -> str:
+        """Scheme and host of `public_url`, for the absolute links search engines want."""
+        parts = urlsplit(self.public_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def warnings(self) -> list[str]:
+        """Values the office has not confirmed yet; shown by `check` and `/healthz`."""
+        notes = []
+        if not self.whatsapp.confirmed:
+            notes.append(
+                f"{self.path}: whatsapp.number {self.whatsapp.display_number} is not confirmed "
+                "(its source is from 2020); check it and set whatsapp.confirmed = true"
+            )
+        if not self.opening_hours_confirmed:
+            notes.append(f"{self.path}: opening_hours are not confirmed")
+        notes.extend(
+            f"{self.path}: social link {link.name} ({link.url}) is not confirmed"
+            for link in self.social
+            if not link.confirmed
+        )
+        return notes
+
+
+def load_office(path: Path) -> Office:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise OfficeError(path, None, "file not found; pass --office FILE") from None
+    except OSError as exc:
+        raise OfficeError(path, None, f"cannot read: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise OfficeError(path, None, "not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise OfficeError(path, None, f"not valid TOML: {exc}") from None
+    return _parse(path, data)
+
+
+def _parse(path: Path, data: Mapping[str, Any]) -> Office:
+    fields = _Fields(path, data)
+    public_url = fields.text("public_url")
+    parts = urlsplit(public_url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise OfficeError(path, "public_url", f"must be a full http(s) URL, got {public_url!r}")
+    colour = fields.text("theme_color")
+    if not _COLOUR.match(colour):
+        raise OfficeError(path, "theme_color", f"must look like #B71C1C, got {colour!r}")
+
+    hours = fields.table("opening_hours")
+    wa = fields.table("whatsapp")
+    number = re.sub(r"[\s+\-]", "", wa.text("number"))
+    if number.startswith("0"):
+        raise OfficeError(
+            path,
+            "whatsapp.number",
+            f"use the international format without the leading 0 (62...), got {number!r}",
+        )
+    if not _PHONE.match(number):
+        raise OfficeError(path, "whatsapp.number", f"must be 8 to 15 digits, got {number!r}")
+
+    social = []
+    for index, item in enumerate(fields.array("social")):
+        link = _Fields(path, item, f"social[{index}].")
+        url = link.text("url")
+        if urlsplit(url).scheme != "https":
+            raise OfficeError(
+                path, f"social[{index}].url", f"must start with https://, got {url!r}"
+            )
+        social.append(SocialLink(link.text("name"), url, link.boolean("confirmed")))
+
+    return Office(
+        path=path,
+        name=fields.text("name"),
+        short_name=fields.text("short_name"),
+        public_url=public_url,
+        theme_color=colour.upper(),
+        address=fields.text("address"),
+        opening_hours=Localized(hours.text("id"), hours.text("en")),
+        opening_hours_confirmed=hours.boolean("confirmed"),
+        whatsapp=WhatsApp(number, wa.text("message"), wa.integer("order"), wa.boolean("confirmed")),
+        social=tuple(social),
+    )
+
+
+class _Fields:
+    """Typed access to one TOML table, raising `OfficeError` that names the field."""
+
+    def __init__(self, path: Path, data: Mapping[str, Any], prefix: str = "") -> None:
+        self.path = path
+        self.data = data
+        self.prefix = prefix
+
+    def _get(self, key: str) -> Any:
+        if key not in self.data:
+            raise OfficeError(self.path, self.prefix + key, "missing")
+        return self.data[key]
+
+    def text(self, key: str) -> str:
+        value = self._get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise OfficeError(self.path, self.prefix + key, "must be a non-empty text")
+        return value.strip()
+
+    def integer(self, key: str) -> int:
+        value = self._get(key)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise OfficeError(self.path, self.prefix + key, "must be a whole number")
+        return value
+
+    def boolean(self, key: str) -> bool:
+        value = self._get(key)
+        if not isinstance(value, bool):
+            raise OfficeError(self.path, self.prefix + key, "must be true or false")
+        return value
+
+    def table(self, key: str) -> _Fields:
+        value = self._get(key)
+        if not isinstance(value, dict):
+            raise OfficeError(self.path, self.prefix + key, "must be a table ([section])")
+        return _Fields(self.path, value, f"{self.prefix}{key}.")
+
+    def array(self, key: str) -> list[Mapping[str, Any]]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise OfficeError(self.path, self.prefix + key, "must be a list of [[tables]]")
+        return value

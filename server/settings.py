@@ -1,0 +1,75 @@
+"""Run-time settings: command-line options with `BILANG_KARYO_*` environment fallbacks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ENV_PREFIX = "BILANG_KARYO_"
+
+# The shipped sample guides and office file sit beside the package, so that
+# `bilang-karyo serve` works from a fresh checkout with no set-up.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PWA_DIR = PROJECT_ROOT / "pwa"
+
+
+class SettingsError(Exception):
+    """A setting given on the command line or in the environment is unusable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    guides_dir: Path = PROJECT_ROOT / "guides"
+    office_file: Path = PROJECT_ROOT / "office.toml"
+    data_dir: Path = field(default_factory=lambda: Path("data"))
+    watch: bool = True
+    # How long the watcher waits for a burst of file events to settle (ms).
+    watch_step_ms: int = 50
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        settings = cls()
+        values: dict[str, object] = {}
+        if (host := env.get(ENV_PREFIX + "HOST")) is not None:
+            values["host"] = host
+        if (port := env.get(ENV_PREFIX + "PORT")) is not None:
+            values["port"] = parse_port(port, ENV_PREFIX + "PORT")
+        for name, attr in (
+            ("GUIDES", "guides_dir"),
+            ("OFFICE", "office_file"),
+            ("DATA", "data_dir"),
+        ):
+            if (raw := env.get(ENV_PREFIX + name)) is not None:
+                values[attr] = Path(raw)
+        if (watch := env.get(ENV_PREFIX + "WATCH")) is not None:
+            values["watch"] = parse_bool(watch, ENV_PREFIX + "WATCH")
+        return replace(settings, **values)  # type: ignore[arg-type]
+
+    def with_overrides(self, **values: object) -> Settings:
+        """Apply command-line options; `None` means "not given"."""
+        given = {key: value for key, value in values.items() if value is not None}
+        return replace(self, **given)  # type: ignore[arg-type]
+
+
+def parse_port(raw: str, name: str) -> int:
+    try:
+        port = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}: expected a port number, got {raw!r}") from None
+    if not 0 <= port <= 65535:
+        raise SettingsError(f"{name}: port must be between 0 and 65535, got {port}")
+    return port
+
+
+def parse_bool(raw: str, name: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name}: expected true or false, got {raw!r}")

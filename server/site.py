@@ -1,0 +1,141 @@
+"""One immutable build of the whole public site, and the holder that swaps builds."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from server.assets import Assets
+from server.blobs import BlobStore
+from server.catalog import Catalog, CatalogError, FileCache, GuideFile, load_catalog
+from server.i18n import LANGS, lang_prefix
+from server.office import Office
+from server.pages import PageRenderer
+from server.prebuilt import HTML, Prebuilt, prebuild
+from server.qr import qr_png, qr_svg
+
+log = logging.getLogger("bilang_karyo")
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything the public routes serve, built for one catalog version."""
+
+    catalog: Catalog
+    office: Office
+    responses: dict[str, Prebuilt]
+    files: dict[str, GuideFile]  # hashed file URL -> file
+    error_pages: dict[tuple[str, int], Prebuilt]
+
+
+def build_site(catalog: Catalog, office: Office, renderer: PageRenderer, assets: Assets) -> Site:
+    responses: dict[str, Prebuilt] = dict(assets.responses)
+    for path, html in renderer.render_site(catalog, office).items():
+        responses[path] = prebuild(html, HTML)
+    responses["/api/guides"] = prebuild(catalog_json(catalog), "application/json")
+    responses["/qr.svg"] = prebuild(qr_svg(office.qr_url), "image/svg+xml")
+    responses["/qr.png"] = prebuild(qr_png(office.qr_url), "image/png")
+    error_pages = {
+        (lang, status): prebuild(renderer.render_error(lang, office, status), HTML, "no-store")
+        for lang in LANGS
+        for status in (404, 500)
+    }
+    return Site(
+        catalog=catalog,
+        office=office,
+        responses=responses,
+        files={f.url: f for f in catalog.files()},
+        error_pages=error_pages,
+    )
+
+
+def catalog_json(catalog: Catalog) -> bytes:
+    guides = []
+    for guide in catalog.guides:
+        checked = guide.last_checked.isoformat()
+        guides.append(
+            {
+                "slug": guide.slug,
+                "order": guide.order,
+                "featured": guide.featured,
+                "title": dict(guide.title),
+                "summary": dict(guide.summary),
+                "sources": list(guide.sources),
+                "last_checked": checked,
+                "size": guide.size,
+                "urls": {lang: f"{lang_prefix(lang)}/guides/{guide.slug}" for lang in LANGS},
+                "files": {
+                    lang: {
+                        "url": f.url,
+                        "size": f.size,
+                        "sha256": f.sha256,
+                        "pages": f.pages,
+                        "last_checked": checked,
+                    }
+                    for lang, f in guide.files.items()
+                },
+            }
+        )
+    body = {"version": catalog.version, "guides": guides}
+    return json.dumps(body, ensure_ascii=False, indent=1).encode()
+
+
+@dataclass
+class ReloadStatus:
+    """What `/healthz` reports about the most recent catalog load."""
+
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    last_success_at: datetime | None = None
+    reloads: int = 0
+    history: list[str] = field(default_factory=list)
+
+
+class LiveSite:
+    """Holds the current `Site`; a reload builds a new one and swaps it in whole.
+
+    Readers take `live.site` once per request and so never see a half-built
+    site. A catalog that fails to load leaves the last good one serving.
+    """
+
+    def __init__(
+        self,
+        guides_dir: Path,
+        office: Office,
+        store: BlobStore,
+        renderer: PageRenderer,
+        assets: Assets,
+    ) -> None:
+        self.guides_dir = guides_dir
+        self.office = office
+        self.store = store
+        self.renderer = renderer
+        self.assets = assets
+        self.status = ReloadStatus()
+        self._cache = FileCache()
+        self._lock = threading.Lock()
+        self.site = build_site(Catalog(guides=()), office, renderer, assets)
+
+    def reload(self) -> bool:
+        """Load the catalog from disk; True when the new one is now served."""
+        with self._lock:
+            try:
+                catalog = load_catalog(self.guides_dir, self.store, self._cache)
+            except CatalogError as exc:
+                self.status.last_error = str(exc)
+                self.status.last_error_at = datetime.now(UTC)
+                log.error("catalog not loaded, still serving the last good one: %s", exc)
+                return False
+            for warning in catalog.warnings:
+                log.warning("catalog: %s", warning)
+            self.site = build_site(catalog, self.office, self.renderer, self.assets)
+            self.status.last_error = None
+            self.status.last_error_at = None
+            self.status.last_success_at = datetime.now(UTC)
+            self.status.reloads += 1
+            log.info("catalog %s loaded: %d guides", catalog.version, len(catalog.guides))
+            return True
