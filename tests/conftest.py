@@ -1,0 +1,122 @@
+"""Shared fixtures: a private copy of the sample guides, settings, an app, a live server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from server.app import create_app
+from server.settings import PROJECT_ROOT, Settings
+
+SAMPLE_GUIDES = PROJECT_ROOT / "guides"
+SAMPLE_OFFICE = PROJECT_ROOT / "office.toml"
+
+
+@pytest.fixture
+def guides_dir(tmp_path: Path) -> Path:
+    """A copy of the shipped sample guides that a test may change freely."""
+    target = tmp_path / "guides"
+    shutil.copytree(SAMPLE_GUIDES, target, ignore=shutil.ignore_patterns("README.md"))
+    return target
+
+
+@pytest.fixture
+def office_file(tmp_path: Path) -> Path:
+    target = tmp_path / "office.toml"
+    shutil.copy(SAMPLE_OFFICE, target)
+    return target
+
+
+@pytest.fixture
+def settings(tmp_path: Path, guides_dir: Path, office_file: Path) -> Settings:
+    return Settings(guides_dir=guides_dir, office_file=office_file,
+                    data_dir=tmp_path / "data", watch=False)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class LiveServer:
+    """`bilang-karyo serve` running as a real process on a free loopback port."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    guides_dir: Path
+    data_dir: Path
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    def kill(self) -> None:
+        """SIGKILL: the server dies as if the machine lost power."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def start_server(guides_dir: Path, office_file: Path, data_dir: Path, log_path: Path,
+                 port: int | None = None, extra_env: dict[str, str] | None = None,
+                 timeout: float = 20.0) -> LiveServer:
+    port = port or free_port()
+    env = {**os.environ, **(extra_env or {})}
+    log_file = log_path.open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve", "--port", str(port),
+         "--guides", str(guides_dir), "--office", str(office_file), "--data", str(data_dir)],
+        stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT,
+    )
+    server = LiveServer(process, port, guides_dir, data_dir, log_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
+        try:
+            with urllib.request.urlopen(server.url + "/healthz", timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.05)
+    server.stop()
+    raise RuntimeError(f"server did not answer within {timeout}s:\n{server.log()}")
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, guides_dir: Path, office_file: Path) -> Iterator[LiveServer]:
+    server = start_server(guides_dir, office_file, tmp_path / "data", tmp_path / "server.log")
+    yield server
+    server.stop()
