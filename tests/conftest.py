@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -109,6 +110,8 @@ def start_server(guides_dir: Path, office_file: Path, data_dir: Path, log_path: 
         try:
             with urllib.request.urlopen(server.url + "/healthz", timeout=1):
                 return server
+        except urllib.error.HTTPError:
+            return server  # it answers, if only to say the catalog is empty
         except OSError:
             time.sleep(0.05)
     server.stop()
