@@ -41,8 +41,9 @@ def office_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, guides_dir: Path, office_file: Path) -> Settings:
-    return Settings(guides_dir=guides_dir, office_file=office_file,
-                    data_dir=tmp_path / "data", watch=False)
+    return Settings(
+        guides_dir=guides_dir, office_file=office_file, data_dir=tmp_path / "data", watch=False
+    )
 
 
 @pytest.fixture
@@ -91,17 +92,38 @@ class LiveServer:
             self.process.wait(timeout=10)
 
 
-def start_server(guides_dir: Path, office_file: Path, data_dir: Path, log_path: Path,
-                 port: int | None = None, extra_env: dict[str, str] | None = None,
-                 timeout: float = 20.0) -> LiveServer:
+def start_server(
+    guides_dir: Path,
+    office_file: Path,
+    data_dir: Path,
+    log_path: Path,
+    port: int | None = None,
+    extra_env: dict[str, str] | None = None,
+    timeout: float = 20.0,
+) -> LiveServer:
     port = port or free_port()
     env = {**os.environ, **(extra_env or {})}
-    log_file = log_path.open("ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port),
-         "--guides", str(guides_dir), "--office", str(office_file), "--data", str(data_dir)],
-        stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT,
-    )
+    with log_path.open("ab") as log_file:  # the child keeps its own handle
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "server.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--guides",
+                str(guides_dir),
+                "--office",
+                str(office_file),
+                "--data",
+                str(data_dir),
+            ],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=PROJECT_ROOT,
+        )
     server = LiveServer(process, port, guides_dir, data_dir, log_path)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
