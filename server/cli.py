@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from server import __version__
 from server.office import OfficeError, load_office
@@ -45,14 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="worker processes [1]")
     serve.add_argument("--no-watch", action="store_true", help="do not watch guides/ for changes")
     serve.add_argument(
-        "--proxy-headers",
-        action="store_true",
-        help="trust X-Forwarded-* from --forwarded-allow-ips (behind HTTPS proxy)",
-    )
-    serve.add_argument(
         "--forwarded-allow-ips",
-        default="127.0.0.1",
-        help="proxies whose X-Forwarded-* headers are trusted [127.0.0.1]",
+        help="addresses of the HTTPS proxies whose X-Forwarded-* headers are trusted "
+        f"[{ENV_PREFIX}FORWARDED_ALLOW_IPS, 127.0.0.1]",
     )
     _common_options(serve)
 
@@ -105,12 +102,13 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # Fail before uvicorn starts, with the settings error alone on screen.
     load_office(settings.office_file)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    common = {
+    common: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
         "access_log": False,
-        "proxy_headers": args.proxy_headers,
-        "forwarded_allow_ips": args.forwarded_allow_ips,
+        "proxy_headers": True,
+        "forwarded_allow_ips": args.forwarded_allow_ips
+        or os.environ.get(ENV_PREFIX + "FORWARDED_ALLOW_IPS", "127.0.0.1"),
         "server_header": False,
     }
     print(
@@ -119,8 +117,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     )
     if args.workers > 1:
         # Each worker process builds its own app from the same settings.
-        import os
-
         os.environ.update(_settings_env(settings))
         uvicorn.run("server.app:create_app_from_env", factory=True, workers=args.workers, **common)
     else:
