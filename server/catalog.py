@@ -157,6 +157,8 @@ def load_catalog(guides_dir: Path, store: BlobStore, cache: FileCache | None = N
     referenced: set[str] = set()
     for entry in entries:
         referenced.update(entry.files.values())
+        if entry.retired:
+            continue
         files = {}
         for lang, name in entry.files.items():
             if name not in pdf_names:

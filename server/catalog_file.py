@@ -34,6 +34,9 @@ class GuideEntry:
     summary: Mapping[str, str]
     sources: tuple[str, ...]
     files: Mapping[str, str]
+    # A retired guide stays in the file (and its PDFs in guides/) for its
+    # history, but is not shown.
+    retired: bool = False
 
 
 def is_valid_slug(slug: str) -> bool:
@@ -66,7 +69,17 @@ def parse_catalog(text: str, path: Path) -> list[GuideEntry]:
     return entries
 
 
-_KEYS = {"slug", "order", "featured", "last_checked", "title", "summary", "sources", "files"}
+_KEYS = {
+    "slug",
+    "order",
+    "featured",
+    "last_checked",
+    "title",
+    "summary",
+    "sources",
+    "files",
+    "retired",
+}
 
 
 def _parse_entry(raw: Any, where: str) -> GuideEntry:
@@ -89,6 +102,9 @@ def _parse_entry(raw: Any, where: str) -> GuideEntry:
     featured = raw.get("featured", False)
     if not isinstance(featured, bool):
         raise CatalogError(f"{where}: field 'featured' must be true or false")
+    retired = raw.get("retired", False)
+    if not isinstance(retired, bool):
+        raise CatalogError(f"{where}: field 'retired' must be true or false")
     checked = raw.get("last_checked")
     if not isinstance(checked, date) or hasattr(checked, "hour"):
         raise CatalogError(f"{where}: field 'last_checked' must be a date like 2026-11-27")
@@ -116,6 +132,7 @@ def _parse_entry(raw: Any, where: str) -> GuideEntry:
         summary=_localized(raw, "summary", where),
         sources=tuple(s.strip() for s in sources),
         files=dict(files),
+        retired=retired,
     )
 
 

@@ -1,0 +1,129 @@
+"""The append-only audit log: who did what to which guide, when, with the old and new sha256."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+
+from server.db import Database, utc_now
+
+ACTIONS = (
+    "publish",
+    "rollback",
+    "add_guide",
+    "edit",
+    "reorder",
+    "retire",
+    "restore",
+    "login",
+    "login_failed",
+    "logout",
+    "user_add",
+    "user_passwd",
+    "user_remove",
+)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: str
+    actor: str
+    action: str
+    guide: str
+    lang: str
+    old_sha256: str
+    new_sha256: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    action: str = ""
+    guide: str = ""
+    actor: str = ""
+    since: str = ""  # an ISO date; entries on or after it
+    until: str = ""  # an ISO date; entries on or before it
+
+
+def record(
+    conn: sqlite3.Connection,
+    actor: str,
+    action: str,
+    *,
+    guide: str = "",
+    lang: str = "",
+    old_sha256: str = "",
+    new_sha256: str = "",
+    detail: str = "",
+    at: str | None = None,
+) -> None:
+    """Append one entry inside the caller's transaction, so it lands with the change itself."""
+    assert action in ACTIONS, f"unknown audit action {action!r}"
+    conn.execute(
+        "INSERT INTO audit (at, actor, action, guide, lang, old_sha256, new_sha256, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (at or utc_now(), actor, action, guide, lang, old_sha256, new_sha256, detail),
+    )
+
+
+class AuditLog:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def record(self, actor: str, action: str, **values: str) -> None:
+        with self.db.connect() as conn:
+            record(conn, actor, action, **values)
+
+    def entries(
+        self, where: AuditFilter = AuditFilter(), limit: int | None = 500
+    ) -> list[AuditEntry]:
+        """Newest first."""
+        clauses, params = [], []
+        for column, value in (
+            ("action", where.action),
+            ("guide", where.guide),
+            ("actor", where.actor),
+        ):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if where.since:
+            clauses.append("at >= ?")
+            params.append(where.since)
+        if where.until:
+            # Dates compare as prefixes of the ISO timestamps.
+            clauses.append("substr(at, 1, 10) <= ?")
+            params.append(where.until)
+        sql = "SELECT * FROM audit"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self.db.connect() as conn:
+            rows = conn.execute(sql, params).fetchall()
+        return [AuditEntry(**dict(row)) for row in rows]
+
+    def actors(self) -> list[str]:
+        with self.db.connect() as conn:
+            rows = conn.execute("SELECT DISTINCT actor FROM audit ORDER BY actor").fetchall()
+        return [row[0] for row in rows]
+
+
+def audit_csv(entries: Iterable[AuditEntry]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    names = [f.name for f in fields(AuditEntry)]
+    writer.writerow(names)
+    for entry in entries:
+        writer.writerow([_csv_safe(str(getattr(entry, name))) for name in names])
+    return out.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    # A cell starting with =, +, - or @ runs as a formula when opened in a spreadsheet.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

@@ -1,0 +1,122 @@
+"""The embedded SQLite database under the data folder: accounts, versions, audit, usage."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+DB_NAME = "bilang-karyo.sqlite3"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (
+    name TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    password_changed_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    last_seen REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS login_failures (
+    key TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(key, at);
+
+-- Every version of every guide file that was ever served; rows are never changed.
+CREATE TABLE IF NOT EXISTS versions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    slug TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    lang TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    pages INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    restored_from INTEGER,
+    UNIQUE (slug, number)
+);
+
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    guide TEXT NOT NULL DEFAULT '',
+    lang TEXT NOT NULL DEFAULT '',
+    old_sha256 TEXT NOT NULL DEFAULT '',
+    new_sha256 TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+-- Each catalog.toml text ever written or seen, so no edit of the texts is lost.
+CREATE TABLE IF NOT EXISTS catalog_snapshots (
+    sha256 TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    saved_at TEXT NOT NULL
+);
+
+-- A change to guides/ that was decided but may not be on disk yet (see journal.py).
+CREATE TABLE IF NOT EXISTS pending (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    payload TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS usage_daily (
+    day TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    guide TEXT NOT NULL DEFAULT '',
+    lang TEXT NOT NULL DEFAULT '',
+    count INTEGER NOT NULL,
+    PRIMARY KEY (day, metric, guide, lang)
+);
+-- Ids of usage events sent by browsers, so a resent event is not counted twice.
+CREATE TABLE IF NOT EXISTS usage_seen (
+    id TEXT PRIMARY KEY,
+    day TEXT NOT NULL
+);
+"""
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Database:
+    """Opens short-lived connections; SQLite's own locking makes it safe across processes."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / DB_NAME
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with self.connect() as conn:
+            # WAL lets the site read while a publish writes; it persists in the file.
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection whose work is committed when the block ends, or rolled back on error."""
+        conn = sqlite3.connect(self.path, timeout=30)
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA synchronous=FULL")
+            with conn:
+                yield conn
+        finally:
+            conn.close()

@@ -1,0 +1,131 @@
+"""Files Tikkim copies into guides/ by hand, recorded as versions through the publishing path."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from server.audit import record
+from server.blobs import sha256_hex
+from server.catalog_file import CATALOG_NAME
+from server.db import utc_now
+from server.journal import AuditRecord, Change
+from server.publish import FOLDER_ACTOR, Publisher
+from server.publish_checks import Outcome, PublishError, check_pdf, dropped_owner
+from server.versions import Version
+
+log = logging.getLogger("bilang_karyo")
+
+
+class FolderSync:
+    """What the watcher runs: finish half-done changes, record dropped files, reload."""
+
+    def __init__(self, publisher: Publisher) -> None:
+        self.publisher = publisher
+
+    def refresh(self, reload: Callable[[], bool]) -> bool:
+        """Finish any half-done change, record files dropped into guides/, then reload."""
+        with self.publisher.lock.held():
+            try:
+                self.publisher.journal.recover()
+                self.sync()
+            except (OSError, PublishError) as exc:
+                log.error("guides/ not synchronised: %s", exc)
+            return reload()
+
+    def sync(self) -> list[Outcome]:
+        """Record, as new versions, PDFs that were copied into guides/ by hand.
+
+        They take the same path as an upload, except that the file is already
+        in place and is not rewritten (a copy may still be going on).
+        """
+        outcomes: list[Outcome] = []
+        with self.publisher.lock.held():
+            try:
+                entries = self.publisher.entries()
+            except PublishError:
+                return outcomes  # the site reports the broken catalog; nothing to record
+            self._snapshot_catalog()
+            owners = {name: (e.slug, lang) for e in entries for lang, name in e.files.items()}
+            current = self.publisher.versions.current_hashes()
+            for path in sorted(self.publisher.guides_dir.glob("*.pdf")):
+                owner = owners.get(path.name) or dropped_owner(path.name)
+                if owner is None or not self._is_own_file(path):
+                    continue
+                slug, lang = owner
+                try:
+                    digest = self.publisher.hash_file(path)
+                    if digest == current.get(owner):
+                        continue
+                    data = path.read_bytes()
+                    if sha256_hex(data) != digest:
+                        continue  # changed while we looked; the next event brings it back
+                    pages = check_pdf(data)
+                except (OSError, PublishError) as exc:
+                    log.warning("%s: not recorded yet: %s", path.name, exc)
+                    continue
+                self.publisher.store.put(data, digest)
+                old = current.get(owner, "")
+                number = self.publisher.next_number(slug)
+                version = Version(
+                    0,
+                    slug,
+                    number,
+                    lang,
+                    digest,
+                    len(data),
+                    pages,
+                    utc_now(),
+                    FOLDER_ACTOR,
+                    "publish",
+                    None,
+                )
+                self.publisher.commit(
+                    Change(
+                        versions=(version,),
+                        audit=(
+                            AuditRecord(
+                                FOLDER_ACTOR,
+                                "publish",
+                                slug,
+                                lang,
+                                old,
+                                digest,
+                                f"v{number} {path.name}",
+                            ),
+                        ),
+                    ),
+                    notify=False,
+                )
+                outcomes.append(Outcome("publish", slug, lang, number, old, digest))
+        return outcomes
+
+    def _is_own_file(self, path: Path) -> bool:
+        # A link pointing out of guides/ is not ours to record.
+        return path.is_file() and path.resolve().parent == self.publisher.guides_dir.resolve()
+
+    def _snapshot_catalog(self) -> None:
+        """Keep a copy of catalog.toml as edited by hand, and log the edit."""
+        text = self.publisher.catalog_text()
+        digest = sha256_hex(text.encode())
+        with self.publisher.db.connect() as conn:
+            last = conn.execute(
+                "SELECT sha256 FROM catalog_snapshots ORDER BY rowid DESC LIMIT 1"
+            ).fetchone()
+            if last is not None and last[0] == digest:
+                return
+            conn.execute(
+                "INSERT OR REPLACE INTO catalog_snapshots (sha256, text, saved_at)"
+                " VALUES (?, ?, ?)",
+                (digest, text, utc_now()),
+            )
+            if last is not None:
+                record(
+                    conn,
+                    FOLDER_ACTOR,
+                    "edit",
+                    old_sha256=last[0],
+                    new_sha256=digest,
+                    detail=CATALOG_NAME,
+                )

@@ -1,0 +1,369 @@
+"""The one publishing path: the admin, the CLI and the dropped-file watcher all change guides here.
+
+Everything is checked before anything changes; a refusal raises `PublishError`
+and leaves the disk as it was. Accepted changes go through `Journal`, so a
+crash at any point is finished on the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import BinaryIO
+
+from server.blobs import BlobStore, sha256_hex
+from server.catalog_file import (
+    CATALOG_NAME,
+    CatalogError,
+    GuideEntry,
+    is_valid_filename,
+    parse_catalog,
+)
+from server.catalog_write import leading_comments, render_checked
+from server.clock import office_today
+from server.db import Database, utc_now
+from server.journal import AuditRecord, Change, FileWrite, GuidesLock, Journal, checkpoint
+from server.publish_checks import (
+    DEFAULT_MAX_BYTES,
+    GuideTexts,
+    Outcome,
+    PublishError,
+    check_lang,
+    check_pdf,
+    check_slug,
+    checked_sources,
+    checked_texts,
+    read_limited,
+)
+from server.versions import Version, Versions, next_number
+
+log = logging.getLogger("bilang_karyo")
+
+FOLDER_ACTOR = "folder"
+
+
+class Publisher:
+    def __init__(
+        self,
+        guides_dir: Path,
+        data_dir: Path,
+        *,
+        db: Database | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        on_change: Callable[[], object] | None = None,
+    ) -> None:
+        self.guides_dir = guides_dir
+        self.db = db or Database(data_dir)
+        self.store = BlobStore(data_dir / "blobs")
+        self.versions = Versions(self.db)
+        self.max_bytes = max_bytes
+        self.on_change = on_change
+        self.lock = GuidesLock(data_dir / "publish.lock")
+        self.journal = Journal(self.db, guides_dir, self.store)
+        self._hash_cache: dict[str, tuple[tuple[int, int, int], str]] = {}
+
+    # Reading ----------------------------------------------------------------
+
+    def catalog_text(self) -> str:
+        path = self.guides_dir / CATALOG_NAME
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return ""
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PublishError("catalog_broken", f"{path}: cannot be read: {exc}") from None
+
+    def entries(self) -> list[GuideEntry]:
+        path = self.guides_dir / CATALOG_NAME
+        try:
+            return parse_catalog(self.catalog_text(), path)
+        except CatalogError as exc:
+            raise PublishError(
+                "catalog_broken", f"{exc}; fix catalog.toml before publishing"
+            ) from None
+
+    def entry(self, slug: str) -> GuideEntry | None:
+        return next((e for e in self.entries() if e.slug == slug), None)
+
+    # Changing ---------------------------------------------------------------
+
+    def publish(
+        self,
+        slug: str,
+        lang: str,
+        source: BinaryIO,
+        actor: str,
+        texts: GuideTexts | None = None,
+    ) -> Outcome:
+        """A new version of one language of a guide; with `texts`, may add the guide."""
+        check_slug(slug)
+        check_lang(lang)
+        data = read_limited(source, self.max_bytes)
+        pages = check_pdf(data)
+        checkpoint("validated")
+        with self.lock.held():
+            self.journal.recover()
+            entries = self.entries()
+            entry = next((e for e in entries if e.slug == slug), None)
+            if entry is None and texts is None:
+                raise PublishError(
+                    "unknown_guide",
+                    f"there is no guide {slug!r}; give its titles and summaries to add it",
+                )
+            name = entry.files.get(lang) if entry else None
+            name = name or self._new_file_name(entries, slug, lang)
+            new_entry = self._entry_with(entry, slug, texts or GuideTexts())
+            new_entry = replace(new_entry, files={**new_entry.files, lang: name})
+            digest = sha256_hex(data)
+            old = self._current_hash(slug, lang, name)
+            if digest == old and new_entry == entry:
+                return Outcome("publish", slug, lang, None, old, digest, changed=False)
+            if texts is None or texts.last_checked is None:
+                # A new version means someone checked the guide today.
+                new_entry = replace(new_entry, last_checked=office_today())
+            self.store.put(data, digest)
+            checkpoint("blob-stored")
+            number = self.next_number(slug)
+            version = Version(
+                0, slug, number, lang, digest, len(data), pages, utc_now(), actor, "publish", None
+            )
+            audit = [AuditRecord(actor, "publish", slug, lang, old, digest, f"v{number}")]
+            if entry is None:
+                audit.insert(0, AuditRecord(actor, "add_guide", slug, detail=new_entry.title["id"]))
+            write = FileWrite(name, digest)
+            known = entry is not None and name in entry.files.values()
+            self.commit(
+                Change(
+                    writes_before=(write,) if known else (),
+                    catalog_text=self._render(entries, new_entry),
+                    writes_after=() if known else (write,),
+                    versions=(version,) if digest != old else (),
+                    audit=tuple(audit),
+                )
+            )
+        return Outcome("publish", slug, lang, number, old, digest)
+
+    def rollback(
+        self, slug: str, actor: str, *, to: int | None = None, lang: str | None = None
+    ) -> Outcome:
+        check_slug(slug)
+        with self.lock.held():
+            self.journal.recover()
+            history = self.versions.history(slug)
+            if not history:
+                raise PublishError("no_history", f"guide {slug!r} has no recorded versions")
+            target = self._rollback_target(slug, history, to, lang)
+            lang = target.lang
+            entries = self.entries()
+            entry = next((e for e in entries if e.slug == slug), None)
+            name = (entry.files.get(lang) if entry else None) or f"{slug}.{lang}.pdf"
+            old = self._current_hash(slug, lang, name)
+            if target.sha256 == old:
+                raise PublishError(
+                    "already_current", f"version {target.number} is already the one served"
+                )
+            path = self.store.path_for(target.sha256)
+            if not path.is_file() or sha256_hex(path.read_bytes()) != target.sha256:
+                raise PublishError("blob_missing", f"the stored copy of v{target.number} is gone")
+            number = self.next_number(slug)
+            version = replace(
+                target,
+                id=0,
+                number=number,
+                created_at=utc_now(),
+                actor=actor,
+                action="rollback",
+                restored_from=target.number,
+            )
+            catalog_text = None
+            if entry is not None and lang not in entry.files:
+                catalog_text = self._render(
+                    entries, replace(entry, files={**entry.files, lang: name})
+                )
+            write = FileWrite(name, target.sha256)
+            self.commit(
+                Change(
+                    writes_before=(write,),
+                    catalog_text=catalog_text,
+                    versions=(version,),
+                    audit=(
+                        AuditRecord(
+                            actor,
+                            "rollback",
+                            slug,
+                            lang,
+                            old,
+                            target.sha256,
+                            f"v{number} = v{target.number}",
+                        ),
+                    ),
+                )
+            )
+        return Outcome("rollback", slug, lang, number, old, target.sha256)
+
+    def edit(self, slug: str, actor: str, texts: GuideTexts) -> Outcome:
+        """Change a guide's texts, sources, order, prominence or check date."""
+        check_slug(slug)
+        with self.lock.held():
+            self.journal.recover()
+            entries = self.entries()
+            entry = self._existing(entries, slug)
+            new_entry = self._entry_with(entry, slug, texts)
+            if new_entry == entry:
+                return Outcome("edit", slug, changed=False)
+            changed = [f for f in _EDITABLE if getattr(entry, f) != getattr(new_entry, f)]
+            return self._catalog_change(entries, new_entry, actor, "edit", ", ".join(changed))
+
+    def set_retired(self, slug: str, actor: str, retired: bool = True) -> Outcome:
+        check_slug(slug)
+        action = "retire" if retired else "restore"
+        with self.lock.held():
+            self.journal.recover()
+            entries = self.entries()
+            entry = self._existing(entries, slug)
+            if entry.retired == retired:
+                state = "retired" if retired else "shown"
+                raise PublishError("already_" + action, f"guide {slug!r} is already {state}")
+            return self._catalog_change(entries, replace(entry, retired=retired), actor, action)
+
+    def reorder(self, actor: str, orders: Mapping[str, int]) -> Outcome:
+        with self.lock.held():
+            self.journal.recover()
+            entries = self.entries()
+            unknown = set(orders) - {e.slug for e in entries}
+            if unknown:
+                raise PublishError("unknown_guide", f"no guide {sorted(unknown)[0]!r}")
+            new = [replace(e, order=orders.get(e.slug, e.order)) for e in entries]
+            if new == entries:
+                return Outcome("reorder", "", changed=False)
+            moved = [f"{e.slug}={e.order}" for e, o in zip(new, entries, strict=True) if e != o]
+            header = leading_comments(self.catalog_text())
+            text = self._checked_text(new, header)
+            self.commit(
+                Change(
+                    catalog_text=text,
+                    audit=(AuditRecord(actor, "reorder", detail=", ".join(moved)),),
+                )
+            )
+        return Outcome("reorder", "")
+
+    # Helpers ---------------------------------------------------------------
+
+    def commit(self, change: Change, notify: bool = True) -> None:
+        self.journal.commit(change)
+        if notify and self.on_change is not None:
+            self.on_change()
+
+    def _catalog_change(
+        self,
+        entries: list[GuideEntry],
+        new_entry: GuideEntry,
+        actor: str,
+        action: str,
+        detail: str = "",
+    ) -> Outcome:
+        old_text = self.catalog_text()
+        text = self._render(entries, new_entry)
+        old, new = sha256_hex(old_text.encode()), sha256_hex(text.encode())
+        entry = AuditRecord(actor, action, new_entry.slug, "", old, new, detail)
+        self.commit(Change(catalog_text=text, audit=(entry,)))
+        return Outcome(action, new_entry.slug, "", None, old, new)
+
+    def _render(self, entries: list[GuideEntry], new_entry: GuideEntry) -> str:
+        replaced = [new_entry if e.slug == new_entry.slug else e for e in entries]
+        if not any(e.slug == new_entry.slug for e in entries):
+            replaced.append(new_entry)
+        return self._checked_text(replaced, leading_comments(self.catalog_text()))
+
+    def _checked_text(self, entries: list[GuideEntry], header: str) -> str:
+        try:
+            return render_checked(entries, header, self.guides_dir / CATALOG_NAME)
+        except CatalogError as exc:
+            raise PublishError("bad_texts", str(exc)) from None
+
+    def _existing(self, entries: list[GuideEntry], slug: str) -> GuideEntry:
+        entry = next((e for e in entries if e.slug == slug), None)
+        if entry is None:
+            raise PublishError("unknown_guide", f"there is no guide {slug!r} in the catalog")
+        return entry
+
+    def _entry_with(self, entry: GuideEntry | None, slug: str, texts: GuideTexts) -> GuideEntry:
+        if entry is None:
+            if texts.title is None or texts.summary is None:
+                raise PublishError(
+                    "unknown_guide",
+                    f"there is no guide {slug!r}; give its titles and summaries to add it",
+                )
+            entry = GuideEntry(
+                slug=slug,
+                order=self._next_order(),
+                featured=False,
+                last_checked=office_today(),
+                title={},
+                summary={},
+                sources=(),
+                files={},
+            )
+        return replace(
+            entry,
+            title=checked_texts(texts.title, "title") if texts.title is not None else entry.title,
+            summary=checked_texts(texts.summary, "summary")
+            if texts.summary is not None
+            else entry.summary,
+            sources=checked_sources(texts.sources) if texts.sources is not None else entry.sources,
+            order=texts.order if texts.order is not None else entry.order,
+            featured=texts.featured if texts.featured is not None else entry.featured,
+            last_checked=texts.last_checked or entry.last_checked,
+        )
+
+    def _next_order(self) -> int:
+        entries = self.entries()
+        return max((e.order for e in entries), default=0) // 10 * 10 + 10
+
+    def _new_file_name(self, entries: list[GuideEntry], slug: str, lang: str) -> str:
+        name = f"{slug}.{lang}.pdf"
+        assert is_valid_filename(name), name
+        if any(name in e.files.values() for e in entries):
+            raise PublishError("name_taken", f"{name} already belongs to another guide")
+        return name
+
+    def next_number(self, slug: str) -> int:
+        with self.db.connect() as conn:
+            return next_number(conn, slug)
+
+    def _current_hash(self, slug: str, lang: str, name: str) -> str:
+        version = self.versions.current(slug, lang)
+        if version is not None:
+            return version.sha256
+        path = self.guides_dir / name
+        return self.hash_file(path) if path.is_file() else ""
+
+    def hash_file(self, path: Path) -> str:
+        stat = path.stat()
+        key = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        known = self._hash_cache.get(path.name)
+        if known and known[0] == key:
+            return known[1]
+        digest = sha256_hex(path.read_bytes())
+        self._hash_cache[path.name] = (key, digest)
+        return digest
+
+    def _rollback_target(
+        self, slug: str, history: list[Version], to: int | None, lang: str | None
+    ) -> Version:
+        if to is not None:
+            target = next((v for v in history if v.number == to), None)
+            if target is None:
+                raise PublishError("no_version", f"guide {slug!r} has no version {to}")
+            return target
+        lang = check_lang(lang) if lang else history[0].lang
+        current = self.versions.current(slug, lang)
+        for version in history:
+            if version.lang == lang and current and version.sha256 != current.sha256:
+                return version
+        raise PublishError("no_version", f"guide {slug!r} has no earlier {lang} version")
+
+
+_EDITABLE = ("title", "summary", "sources", "order", "featured", "last_checked")

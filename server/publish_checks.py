@@ -1,0 +1,116 @@
+"""Checks made before a publish changes anything, and the refusal they raise."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import BinaryIO
+
+from server.catalog_file import LANGS, TEXT_MAX, is_valid_slug
+from server.pdf import PdfError, inspect_pdf
+
+DEFAULT_MAX_BYTES = 25 * 1024 * 1024
+_DROPPED_NAME = re.compile(r"^(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>id|en)\.pdf$")
+_CHUNK = 1024 * 1024
+
+
+class PublishError(Exception):
+    """A refused change. `key` names the staff message (messages.toml `refuse_<key>`)."""
+
+    def __init__(self, key: str, detail: str, status: int = 400) -> None:
+        super().__init__(detail)
+        self.key = key
+        self.detail = detail
+        self.status = status
+
+
+@dataclass(frozen=True)
+class GuideTexts:
+    """What staff type about a guide; `None` leaves a field as it is."""
+
+    title: Mapping[str, str] | None = None
+    summary: Mapping[str, str] | None = None
+    sources: tuple[str, ...] | None = None
+    order: int | None = None
+    featured: bool | None = None
+    last_checked: date | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    action: str
+    slug: str
+    lang: str = ""
+    version: int | None = None
+    old_sha256: str = ""
+    new_sha256: str = ""
+    changed: bool = True
+
+
+def read_limited(source: BinaryIO, max_bytes: int) -> bytes:
+    """Read at most `max_bytes`; a longer file is refused without reading it all."""
+    chunks, total = [], 0
+    while chunk := source.read(_CHUNK):
+        total += len(chunk)
+        if total > max_bytes:
+            raise too_large(max_bytes)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def too_large(max_bytes: int) -> PublishError:
+    limit = f"{max_bytes / (1024 * 1024):g} MB"
+    return PublishError("too_large", f"the file is larger than the limit of {limit}", 413)
+
+
+def check_slug(slug: str) -> str:
+    if not is_valid_slug(slug):
+        raise PublishError(
+            "bad_slug",
+            f"guide name {slug!r}: use lower-case letters, digits and single dashes, "
+            "e.g. pembuatan-paspor",
+        )
+    return slug
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise PublishError("bad_lang", f"language {lang!r}: must be one of {', '.join(LANGS)}")
+    return lang
+
+
+def check_pdf(data: bytes) -> int:
+    """The page count of a PDF we may publish."""
+    try:
+        return inspect_pdf(data).pages
+    except PdfError as exc:
+        raise PublishError(f"pdf_{exc.reason}", str(exc)) from None
+
+
+def checked_texts(values: Mapping[str, str], field: str) -> dict[str, str]:
+    result = {}
+    for lang in LANGS:
+        text = (values.get(lang) or "").strip()
+        if not text or len(text) > TEXT_MAX:
+            raise PublishError(
+                "bad_texts",
+                f"{field}.{lang} must be a non-empty text of at most {TEXT_MAX} characters",
+            )
+        result[lang] = text
+    return result
+
+
+def checked_sources(values: tuple[str, ...]) -> tuple[str, ...]:
+    sources = tuple(s.strip() for s in values if s.strip())
+    if any(len(s) > TEXT_MAX for s in sources):
+        raise PublishError("bad_texts", f"each source may have at most {TEXT_MAX} characters")
+    return sources
+
+
+def dropped_owner(name: str) -> tuple[str, str] | None:
+    match = _DROPPED_NAME.match(name)
+    if match is None or not is_valid_slug(match["slug"]):
+        return None
+    return match["slug"], match["lang"]
