@@ -69,6 +69,7 @@ class PageRenderer:
                 "index.html",
                 lang,
                 office,
+                catalog=catalog,
                 buttons=buttons,
                 others=others,
                 alternates=_alternates("/"),

@@ -13,10 +13,12 @@ from server.assets import Assets
 from server.blobs import BlobStore
 from server.catalog import Catalog, CatalogError, FileCache, GuideFile, load_catalog
 from server.i18n import LANGS, lang_prefix
+from server.manifest import FAVICON_URL, MANIFEST_TYPE, favicon, manifest_url, web_manifest
 from server.office import Office
 from server.pages import PageRenderer
 from server.prebuilt import HTML, Prebuilt, prebuild
 from server.qr import qr_png, qr_svg
+from server.service_worker import WORKER_URL, build_worker
 
 log = logging.getLogger("bilang_karyo")
 
@@ -34,8 +36,14 @@ class Site:
 
 def build_site(catalog: Catalog, office: Office, renderer: PageRenderer, assets: Assets) -> Site:
     responses: dict[str, Prebuilt] = dict(assets.responses)
-    for path, html in renderer.render_site(catalog, office).items():
+    pages = renderer.render_site(catalog, office)
+    for path, html in pages.items():
         responses[path] = prebuild(html, HTML)
+    for lang in LANGS:
+        manifest = web_manifest(lang, office, renderer.messages, assets)
+        responses[manifest_url(lang)] = prebuild(manifest, MANIFEST_TYPE)
+    responses[WORKER_URL] = build_worker(catalog, pages, responses, assets)
+    responses[FAVICON_URL] = favicon(assets)
     responses["/api/guides"] = prebuild(catalog_json(catalog), "application/json")
     responses["/qr.svg"] = prebuild(qr_svg(office.qr_url), "image/svg+xml")
     responses["/qr.png"] = prebuild(qr_png(office.qr_url), "image/png")

@@ -1,0 +1,262 @@
+/* Bilang Karyo in the browser: installing the app, guides saved for offline, and updates.
+ * The pages work without it; everything here only adds to them. The texts come from the
+ * page (pwa/messages.toml), in its language. The service worker is pwa/sw.js. */
+(() => {
+  'use strict';
+
+  // The guides ("slug.lang") to keep on this phone, so that a start can bring back what the
+  // browser evicted. Kept apart from the caches, which eviction empties.
+  const SAVED_KEY = 'bilang-karyo:saved';
+  const HINT_CLOSED_KEY = 'bilang-karyo:ios-hint-closed';
+  const GUIDE_FILE = /^\/files\/([a-z0-9-]+)\.([a-z]{2})\.[0-9a-f]{16}\.pdf$/;
+  const lang = document.documentElement.lang;
+  const byId = (id) => document.getElementById(id);
+
+  function show(element, visible = true) {
+    if (element) element.hidden = !visible;
+  }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
+  }
+
+  /* The same units as server/i18n.py's format_size. */
+  function formatSize(bytes) {
+    if (bytes < 1024) return `${bytes} B`;
+    if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+    return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  }
+
+  function readSaved() {
+    try {
+      const saved = JSON.parse(localStorage.getItem(SAVED_KEY) || '[]');
+      return Array.isArray(saved) ? saved.filter((key) => typeof key === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  function writeSaved(keys) {
+    try {
+      localStorage.setItem(SAVED_KEY, JSON.stringify([...new Set(keys)].sort()));
+    } catch {
+      // Storage full or blocked: the caches still hold what they hold.
+    }
+  }
+
+  function isInstalled() {
+    return navigator.standalone === true || matchMedia('(display-mode: standalone)').matches;
+  }
+
+  /* Install: the browser's own prompt where it has one, a hint on iOS Safari. */
+
+  function offerInstall() {
+    const install = byId('install');
+    let deferred = null;
+    window.addEventListener('beforeinstallprompt', (event) => {
+      event.preventDefault();
+      deferred = event;
+      show(install);
+    });
+    install.querySelector('button').addEventListener('click', async () => {
+      show(install, false);
+      if (!deferred) return;
+      deferred.prompt();
+      await deferred.userChoice;
+      deferred = null;
+    });
+    window.addEventListener('appinstalled', () => {
+      show(install, false);
+      requestPersistence();
+    });
+  }
+
+  function isIosSafari() {
+    const agent = navigator.userAgent;
+    const ios =
+      /iPhone|iPad|iPod/.test(agent) ||
+      (navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1);
+    // Other browsers and in-app views on iOS have no "Add to Home Screen" of their own.
+    const otherBrowser = /CriOS|FxiOS|EdgiOS|OPiOS|GSA\/|FBAN|FBAV|Instagram|Line\//.test(agent);
+    return ios && /Safari\//.test(agent) && !otherBrowser;
+  }
+
+  function offerIosHint() {
+    const hint = byId('ios-hint');
+    if (!isIosSafari() || isInstalled() || localStorage.getItem(HINT_CLOSED_KEY)) return;
+    show(hint);
+    hint.querySelector('button').addEventListener('click', () => {
+      show(hint, false);
+      localStorage.setItem(HINT_CLOSED_KEY, '1');
+    });
+  }
+
+  async function requestPersistence() {
+    // Asks the browser not to evict the saved guides under storage pressure.
+    if (!navigator.storage || !navigator.storage.persist) return;
+    if (!(await navigator.storage.persisted())) await navigator.storage.persist();
+  }
+
+  /* Offline status of the guide on this page. */
+
+  async function showGuideStatus() {
+    const status = byId('offline-status');
+    if (!status) return;
+    const saved = await caches.match(status.dataset.file);
+    status.textContent = saved ? status.dataset.yes : status.dataset.no;
+    status.classList.toggle('is-saved', Boolean(saved));
+    show(status);
+  }
+
+  /* Saving guides: reports from the service worker. */
+
+  function reportFailures(failed) {
+    const errors = byId('save-errors');
+    const lines = ['quota', 'network']
+      .map((reason) => {
+        const titles = failed.filter((item) => item.reason === reason).map((item) => item.title[lang]);
+        return titles.length ? fill(errors.dataset[reason], { guides: titles.join(', ') }) : '';
+      })
+      .filter(Boolean);
+    errors.textContent = lines.join(' ');
+    show(errors, lines.length > 0);
+  }
+
+  function showSaveAll(message) {
+    const section = byId('save-all');
+    if (!section) return;
+    const progress = section.querySelector('progress');
+    const status = section.querySelector('.save-status');
+    progress.max = message.total;
+    progress.value = message.done;
+    show(progress);
+    if (message.type === 'PROGRESS') {
+      status.textContent = fill(section.dataset.progress, {
+        done: formatSize(message.done),
+        total: formatSize(message.total),
+      });
+      return;
+    }
+    section.querySelector('button').disabled = false;
+    status.textContent = message.failed.length ? '' : section.dataset.done;
+  }
+
+  function onWorkerMessage(event) {
+    const message = event.data || {};
+    if (message.type === 'SAVED') {
+      writeSaved([...readSaved(), ...message.saved]);
+    } else if (message.type === 'NOT_SAVED') {
+      reportFailures(message.failed);
+    } else if (message.type === 'PROGRESS' && message.reason === 'SAVE_ALL') {
+      showSaveAll(message);
+    } else if (message.type === 'DONE') {
+      // Keep asking for what could not be fetched: a later start may be online.
+      writeSaved(message.saved);
+      if (message.reason === 'SAVE_ALL') {
+        showSaveAll(message);
+        reportFailures(message.failed);
+      } else {
+        // Starting offline is normal; only a full phone needs the applicant's attention.
+        reportFailures(message.failed.filter((item) => item.reason === 'quota'));
+      }
+    }
+    showGuideStatus();
+  }
+
+  function offerSaveAll() {
+    const section = byId('save-all');
+    if (!section) return;
+    show(section);
+    const button = section.querySelector('button');
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      show(byId('save-errors'), false);
+      requestPersistence();
+      const registration = await navigator.serviceWorker.ready;
+      registration.active.postMessage({ type: 'SAVE_ALL' });
+    });
+  }
+
+  function rememberOpenedGuides() {
+    // Opening a guide before the worker took over does not save it; the next start will.
+    document.addEventListener('click', (event) => {
+      const link = event.target.closest('a[data-guide-file]');
+      const match = link && GUIDE_FILE.exec(new URL(link.href).pathname);
+      if (match) writeSaved([...readSaved(), `${match[1]}.${match[2]}`]);
+    });
+  }
+
+  /* Updates: a new catalog or shell is a new worker, which waits for the applicant. */
+
+  let acceptedUpdate = false;
+
+  function offerUpdate(worker) {
+    const prompt = byId('update-prompt');
+    const button = prompt.querySelector('button');
+    show(prompt);
+    button.onclick = () => {
+      acceptedUpdate = true;
+      button.disabled = true;
+      worker.postMessage({ type: 'SKIP_WAITING' });
+    };
+  }
+
+  function watchForUpdates(registration) {
+    const track = (worker) => {
+      if (!worker) return;
+      worker.addEventListener('statechange', () => {
+        if (worker.state === 'installed' && navigator.serviceWorker.controller) offerUpdate(worker);
+      });
+    };
+    if (registration.waiting && navigator.serviceWorker.controller) {
+      offerUpdate(registration.waiting);
+    }
+    track(registration.installing);
+    registration.addEventListener('updatefound', () => track(registration.installing));
+    // An installed app may sit in the background for days without a navigation.
+    const check = () => registration.update().catch(() => {});
+    window.addEventListener('online', check);
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') check();
+    });
+  }
+
+  let reloading = false;
+
+  function reloadOnceUpdated() {
+    navigator.serviceWorker.addEventListener('controllerchange', () => {
+      // The first install also changes the controller; only an accepted update reloads,
+      // and only once.
+      if (!acceptedUpdate || reloading) return;
+      reloading = true;
+      window.location.reload();
+    });
+  }
+
+  async function start() {
+    const registration = await navigator.serviceWorker.register('/sw.js', {
+      scope: '/',
+      updateViaCache: 'none',
+    });
+    watchForUpdates(registration);
+    const ready = await navigator.serviceWorker.ready;
+    ready.active.postMessage({ type: 'SYNC', saved: readSaved() });
+    requestPersistence();
+  }
+
+  offerInstall();
+  offerIosHint();
+  if (!('serviceWorker' in navigator) || !('caches' in window)) return;
+  navigator.serviceWorker.addEventListener('message', onWorkerMessage);
+  navigator.serviceWorker.startMessages();
+  reloadOnceUpdated();
+  rememberOpenedGuides();
+  offerSaveAll();
+  showGuideStatus();
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted) showGuideStatus();
+  });
+  window.addEventListener('load', () => {
+    start().catch((error) => console.warn('Bilang Karyo: offline use is not available', error));
+  });
+})();

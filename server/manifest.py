@@ -1,0 +1,94 @@
+"""The web app manifest that makes the site installable, one per language."""
+
+from __future__ import annotations
+
+import json
+import struct
+from typing import Any
+
+from server.assets import Assets
+from server.i18n import Messages, lang_prefix
+from server.office import Office
+from server.prebuilt import Prebuilt, prebuild
+
+MANIFEST_TYPE = "application/manifest+json"
+BACKGROUND_COLOR = "#FFFFFF"
+# (asset name, purpose). Maskable icons are full-bleed with the art in the safe zone;
+# scripts/make_icons.py draws them all.
+ICONS = (
+    ("icons/icon-192.png", "any"),
+    ("icons/icon-512.png", "any"),
+    ("icons/maskable-192.png", "maskable"),
+    ("icons/maskable-512.png", "maskable"),
+)
+APPLE_TOUCH_ICON = "icons/apple-touch-icon-180.png"
+# Browsers ask for /favicon.ico where a page names no icon, as Chrome's PDF viewer does.
+FAVICON_URL = "/favicon.ico"
+_FAVICON = "icons/icon-192.png"
+# (asset name pattern, form factor, message of its label); scripts/make_screenshots.py
+# takes them.
+SCREENSHOTS = (
+    ("screenshots/home-narrow.{lang}.png", "narrow", "screenshot_home"),
+    ("screenshots/guide-narrow.{lang}.png", "narrow", "screenshot_guide"),
+    ("screenshots/home-wide.{lang}.png", "wide", "screenshot_home"),
+)
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def manifest_url(lang: str) -> str:
+    return f"{lang_prefix(lang)}/manifest.webmanifest"
+
+
+def start_url(lang: str) -> str:
+    """Where the installed app opens; `src=pwa` tells its visits apart in the usage counts."""
+    return f"{lang_prefix(lang)}/?src=pwa"
+
+
+def web_manifest(lang: str, office: Office, messages: Messages, assets: Assets) -> bytes:
+    def t(key: str) -> str:
+        return messages.get(lang, key)
+
+    body: dict[str, Any] = {
+        # One app whichever language it was installed from; the language
+        # switch works inside it, as the scope covers both.
+        "id": "/",
+        "name": f"{office.short_name}: {t('site_tagline')}",
+        "short_name": office.short_name,
+        "description": f"{t('site_tagline')}: {office.name}. {t('manifest_description')}",
+        "lang": lang,
+        "dir": "ltr",
+        "start_url": start_url(lang),
+        "scope": "/",
+        "display": "standalone",
+        "theme_color": office.theme_color,
+        "background_color": BACKGROUND_COLOR,
+        "categories": ["government", "travel"],
+        "icons": [_image(assets, name, purpose=purpose) for name, purpose in ICONS],
+        # Screenshots only enrich the install sheet: a checkout without them still installs.
+        "screenshots": [
+            _image(assets, name, form_factor=form_factor, label=t(label))
+            for pattern, form_factor, label in SCREENSHOTS
+            if (name := pattern.format(lang=lang)) in assets.urls
+        ],
+    }
+    return json.dumps(body, ensure_ascii=False, indent=1).encode()
+
+
+def favicon(assets: Assets) -> Prebuilt:
+    """The small PNG icon; every browser takes a PNG at this address."""
+    body = assets.responses[assets.url(_FAVICON)].body
+    return prebuild(body, "image/png", "public, max-age=86400")
+
+
+def _image(assets: Assets, name: str, **extra: str) -> dict[str, str]:
+    url = assets.url(name)
+    width, height = png_size(assets.responses[url].body)
+    return {"src": url, "sizes": f"{width}x{height}", "type": "image/png", **extra}
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's header, so the manifest declares the sizes the files have."""
+    if data[:8] != _PNG_SIGNATURE or data[12:16] != b"IHDR":
+        raise ValueError("not a PNG file")
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height

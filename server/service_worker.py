@@ -1,0 +1,84 @@
+"""The service worker at `/sw.js`, generated from the catalog so each version is a new worker."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from server.assets import Assets
+from server.catalog import Catalog
+from server.i18n import LANGS, lang_prefix
+from server.prebuilt import NO_CACHE, Prebuilt, prebuild
+from server.settings import PWA_DIR
+
+WORKER_URL = "/sw.js"
+WORKER_TYPE = "application/javascript; charset=utf-8"
+# Past this, a navigation is answered from the cache: the Wi-Fi in the service room is weak.
+NAVIGATION_TIMEOUT_MS = 3000
+# The poster is printed in the office, not read on phones; screenshots are only for the
+# browser's install sheet.
+_NOT_PRECACHED_PAGES = frozenset({"/poster"})
+_NOT_PRECACHED_ASSETS = ("screenshots/", "poster.css")
+
+
+@functools.cache
+def worker_source() -> str:
+    """pwa/sw.js, read once per process."""
+    return (PWA_DIR / "sw.js").read_text(encoding="utf-8")
+
+
+def precache_entries(
+    pages: Iterable[str], responses: Mapping[str, Prebuilt], assets: Assets
+) -> list[dict[str, str]]:
+    """The app shell as `{url, revision}`; the revision is the start of the body's sha256."""
+    urls = [page for page in pages if page not in _NOT_PRECACHED_PAGES]
+    urls += [
+        url
+        for name, url in sorted(assets.urls.items())
+        if not name.startswith(_NOT_PRECACHED_ASSETS)
+    ]
+    return [{"url": url, "revision": responses[url].etag} for url in urls]
+
+
+def worker_config(catalog: Catalog, precache: list[dict[str, str]]) -> dict[str, Any]:
+    """What the worker needs to know about this version of the site (its `BUILD`)."""
+    files = [
+        {
+            "key": f"{f.slug}.{f.lang}",
+            "guide": f.slug,
+            "lang": f.lang,
+            "url": f.url,
+            "size": f.size,
+            "sha256": f.sha256,
+        }
+        for f in catalog.files()
+    ]
+    # Longest scope first, so that the worker finds /en/ before /.
+    offline = sorted(
+        (
+            {"lang": lang, "scope": f"{lang_prefix(lang)}/", "url": f"{lang_prefix(lang)}/offline"}
+            for lang in LANGS
+        ),
+        key=lambda page: -len(page["scope"]),
+    )
+    body: dict[str, Any] = {
+        "precache": precache,
+        "files": files,
+        "titles": {guide.slug: dict(guide.title) for guide in catalog.guides},
+        "offline": offline,
+        "navigationTimeoutMs": NAVIGATION_TIMEOUT_MS,
+    }
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    return {"version": digest[:16], **body}
+
+
+def build_worker(
+    catalog: Catalog, pages: Iterable[str], responses: Mapping[str, Prebuilt], assets: Assets
+) -> Prebuilt:
+    config = worker_config(catalog, precache_entries(pages, responses, assets))
+    script = f"const BUILD = {json.dumps(config, indent=1)};\n{worker_source()}"
+    # no-cache: browsers revalidate sw.js on every update check, so a new catalog shows at once.
+    return prebuild(script.encode(), WORKER_TYPE, NO_CACHE)
