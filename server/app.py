@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 
@@ -15,17 +16,22 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from server.admin.routes import admin_routes, create_admin
 from server.assets import load_assets
 from server.blobs import BlobStore
 from server.fastpath import FastPath, FileBodies
+from server.folder_sync import FolderSync
 from server.health import health_report
 from server.i18n import load_messages
 from server.office import load_office
 from server.pages import PageRenderer
 from server.prebuilt import Prebuilt
+from server.publish import Publisher
 from server.security import SecurityHeadersMiddleware
 from server.settings import PWA_DIR, Settings
 from server.site import LiveSite
+from server.usage import UsageCounter, UsageStore
+from server.usage_api import run_usage_flusher, usage_routes
 from server.watcher import watch_guides
 
 log = logging.getLogger("bilang_karyo")
@@ -43,7 +49,17 @@ def create_live_site(settings: Settings) -> LiveSite:
 
 def create_app(settings: Settings) -> ASGIApp:
     live = create_live_site(settings)
-    live.reload()
+    publisher = Publisher(
+        settings.guides_dir,
+        settings.data_dir,
+        max_bytes=settings.max_upload_mb * 1024 * 1024,
+        on_change=live.reload,
+    )
+    # Finishes a publish a crash interrupted, and records hand-copied PDFs, before serving.
+    refresh = functools.partial(FolderSync(publisher).refresh, live.reload)
+    refresh()
+    admin = create_admin(settings, live, publisher)
+    usage, usage_store = UsageCounter(), UsageStore(publisher.db)
 
     async def healthz(request: Request) -> Response:
         status, body = health_report(live)
@@ -77,7 +93,10 @@ def create_app(settings: Settings) -> ASGIApp:
         stop = anyio.Event()
         async with anyio.create_task_group() as tasks:
             if settings.watch:
-                tasks.start_soon(watch_guides, live, stop, settings.watch_step_ms)
+                tasks.start_soon(watch_guides, live, stop, settings.watch_step_ms, refresh)
+            tasks.start_soon(
+                run_usage_flusher, usage, usage_store, stop, settings.usage_flush_seconds
+            )
             yield
             stop.set()
             tasks.cancel_scope.cancel()
@@ -86,6 +105,8 @@ def create_app(settings: Settings) -> ASGIApp:
         Route("/healthz", healthz),
         Route("/en", lambda request: RedirectResponse("/en/", status_code=308)),
         Route("/files/{name:str}", stale_file),
+        *usage_routes(live, usage_store),
+        *admin_routes(admin),
     ]
     app = Starlette(
         routes=routes,
@@ -94,7 +115,8 @@ def create_app(settings: Settings) -> ASGIApp:
         lifespan=lifespan,
     )
     app.state.live = live
-    return FastPath(live, FileBodies(live.store), app)
+    app.state.admin = admin
+    return FastPath(live, FileBodies(live.store), app, usage)
 
 
 def create_app_from_env() -> ASGIApp:

@@ -19,6 +19,7 @@ from server.prebuilt import IMMUTABLE, Headers, Prebuilt
 from server.ranges import ByteRange, Unsatisfiable, parse_range
 from server.security import SECURITY_HEADERS
 from server.site import LiveSite
+from server.usage import UsageCounter
 
 _CHUNK = 256 * 1024
 
@@ -55,10 +56,17 @@ class FileBodies:
 
 
 class FastPath:
-    def __init__(self, live: LiveSite, bodies: FileBodies, fallback: ASGIApp) -> None:
+    def __init__(
+        self,
+        live: LiveSite,
+        bodies: FileBodies,
+        fallback: ASGIApp,
+        usage: UsageCounter | None = None,
+    ) -> None:
         self.live = live
         self.bodies = bodies
         self.fallback = fallback
+        self.usage = usage
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
@@ -67,10 +75,15 @@ class FastPath:
             prebuilt = site.responses.get(path)
             if prebuilt is not None:
                 await self._send_prebuilt(scope, send, prebuilt)
+                # Counted once the response is out, in memory only (see usage.py).
+                if self.usage is not None and _is_page(prebuilt):
+                    self.usage.count_page(scope)
                 return
             gfile = site.files.get(path)
             if gfile is not None:
                 await self._send_file(scope, send, gfile)
+                if self.usage is not None:
+                    self.usage.count_file(scope, gfile)
                 return
         await self.fallback(scope, receive, send)
 
@@ -161,6 +174,13 @@ async def _stream_file(send: Send, path: Path, start: int, length: int) -> None:
     if remaining > 0:
         # The blob is content-addressed and never shrinks; end the body cleanly anyway.
         await send({"type": "http.response.body", "body": b""})
+
+
+def _is_page(prebuilt: Prebuilt) -> bool:
+    return any(
+        name == b"content-type" and value.startswith(b"text/html")
+        for name, value in prebuilt.headers
+    )
 
 
 def _etag_listed(if_none_match: str, sha256: str) -> bool:

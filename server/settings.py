@@ -29,6 +29,15 @@ class Settings:
     watch: bool = True
     # How long the watcher waits for a burst of file events to settle (ms).
     watch_step_ms: int = 50
+    # Publishing and the admin (issue 4).
+    max_upload_mb: int = 25
+    review_days: int = 180  # a guide checked longer ago than this "needs review"
+    session_minutes: int = 30  # admin sessions end after this long without activity
+    login_slow_after: int = 3  # failed logins before each further try is slowed
+    login_delay_seconds: float = 1.0  # added per failure past login_slow_after (max 5 s)
+    login_lock_after: int = 10  # failed logins within login_lock_minutes before 429
+    login_lock_minutes: int = 15
+    usage_flush_seconds: float = 10.0  # how often counted visits are written to the database
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -48,6 +57,13 @@ class Settings:
                 values[attr] = Path(raw)
         if (watch := env.get(ENV_PREFIX + "WATCH")) is not None:
             values["watch"] = parse_bool(watch, ENV_PREFIX + "WATCH")
+        for name, attr in (
+            ("MAX_UPLOAD_MB", "max_upload_mb"),
+            ("REVIEW_DAYS", "review_days"),
+            ("SESSION_MINUTES", "session_minutes"),
+        ):
+            if (raw := env.get(ENV_PREFIX + name)) is not None:
+                values[attr] = parse_positive_int(raw, ENV_PREFIX + name)
         return replace(settings, **values)  # type: ignore[arg-type]
 
     def with_overrides(self, **values: object) -> Settings:
@@ -64,6 +80,16 @@ def parse_port(raw: str, name: str) -> int:
     if not 0 <= port <= 65535:
         raise SettingsError(f"{name}: port must be between 0 and 65535, got {port}")
     return port
+
+
+def parse_positive_int(raw: str, name: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}: expected a whole number, got {raw!r}") from None
+    if value < 1:
+        raise SettingsError(f"{name}: must be at least 1, got {value}")
+    return value
 
 
 def parse_bool(raw: str, name: str) -> bool:

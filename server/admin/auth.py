@@ -1,0 +1,107 @@
+"""Signing in and out of the admin, with throttling of repeated failures."""
+
+from __future__ import annotations
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server.admin.context import Admin, Refused, check_origin, limited_form, run
+from server.admin.sessions import LOGIN_COOKIE
+
+_LOGIN_FORM_BYTES = 8 * 1024
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _next_url(raw: object) -> str:
+    # Only somewhere inside the admin: never an address another site chose.
+    if isinstance(raw, str) and raw.startswith("/admin") and "//" not in raw and "\\" not in raw:
+        return raw
+    return "/admin/"
+
+
+def auth_routes(admin: Admin) -> list[Route]:
+    def login_page(
+        request: Request, status: int = 200, error: str = "", headers: dict[str, str] | None = None
+    ) -> Response:
+        token, cookie = admin.sessions.login_token()
+        response = admin.page(
+            "admin/login.html",
+            None,
+            status,
+            headers,
+            token=token,
+            error=error,
+            next=_next_url(request.query_params.get("next")),
+            done=request.query_params.get("done", ""),
+        )
+        response.set_cookie(
+            LOGIN_COOKIE,
+            cookie,
+            path="/admin",
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
+        return response
+
+    async def login(request: Request) -> Response:
+        if request.method == "GET":
+            if await admin.session_of(request) is not None:
+                return admin.redirect("/admin/")
+            return login_page(request)
+        try:
+            check_origin(request)
+            form = await limited_form(request, _LOGIN_FORM_BYTES)
+        except Refused as refused:
+            return login_page(request, refused.status, refused.key)
+        token = form.get("token")
+        if not isinstance(token, str) or not admin.sessions.login_token_matches(
+            request.cookies.get(LOGIN_COOKIE), token
+        ):
+            return login_page(request, 403, "csrf")
+        name = str(form.get("name") or "").strip().lower()[:64]
+        password = str(form.get("password") or "")
+        address = _address(request)
+        keys = admin.throttle.keys(name, address)
+        verdict = await run(admin.throttle.verdict, keys)
+        if verdict.retry_after is not None:
+            await run(admin.audit.record, name, "login_failed", detail=f"{address} (locked)")
+            wait = str(verdict.retry_after)
+            return login_page(request, 429, "throttled", {"Retry-After": wait})
+        if verdict.delay:
+            await anyio.sleep(verdict.delay)
+        if not await run(admin.accounts.verify, name, password):
+            await run(admin.throttle.failed, keys)
+            await run(admin.audit.record, name, "login_failed", detail=address)
+            return login_page(request, 401, "bad_login")
+        await run(admin.throttle.succeeded, keys[0])
+        cookie, _ = await run(admin.sessions.create, name)
+        await run(admin.audit.record, name, "login", detail=address)
+        response = admin.redirect(_next_url(form.get("next")))
+        admin.set_session_cookie(response, request, cookie)
+        response.delete_cookie(LOGIN_COOKIE, path="/admin")
+        return response
+
+    async def logout(request: Request) -> Response:
+        session = await admin.session_of(request)
+        if session is None:
+            return admin.redirect("/admin/login")
+        try:
+            await admin.checked_form(request, session)
+        except Refused as refused:
+            return admin.refusal(session, refused)
+        await run(admin.sessions.end, session)
+        await run(admin.audit.record, session.account, "logout")
+        response = admin.redirect("/admin/login?done=logout")
+        admin.clear_session_cookie(response, request)
+        return response
+
+    return [
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+    ]

@@ -1,0 +1,197 @@
+"""What every admin page shares: its services, rendering, sessions, CSRF and upload limits."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import anyio.to_thread
+import jinja2
+from markupsafe import Markup, escape
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.types import Message
+
+from server.accounts import Accounts
+from server.admin.sessions import (
+    SESSION_COOKIE,
+    LoginThrottle,
+    Session,
+    SessionStore,
+    csrf_matches,
+)
+from server.audit import AuditLog
+from server.clock import office_time
+from server.i18n import Messages, format_size
+from server.publish import Publisher
+from server.settings import Settings
+from server.site import LiveSite
+from server.usage import UsageStore
+
+NO_STORE = {"Cache-Control": "no-store"}
+# Form fields other than the file: titles, summaries, sources and the like.
+FORM_OVERHEAD = 256 * 1024
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+async def run(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Database and disk work runs in a worker thread, off the event loop."""
+    return await anyio.to_thread.run_sync(lambda: func(*args, **kwargs))
+
+
+class Refused(Exception):
+    """A request the admin turns down with a page explaining why."""
+
+    def __init__(self, status: int, key: str, detail: str = "") -> None:
+        super().__init__(detail or key)
+        self.status = status
+        self.key = key
+        self.detail = detail
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+@dataclass
+class Admin:
+    settings: Settings
+    live: LiveSite
+    publisher: Publisher
+    accounts: Accounts
+    sessions: SessionStore
+    throttle: LoginThrottle
+    audit: AuditLog
+    usage: UsageStore
+    messages: Messages
+    templates_dir: Path
+    css_path: Path
+
+    def __post_init__(self) -> None:
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.templates_dir),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.css = self.css_path.read_bytes()
+        self.css_url = f"/admin/admin.{hashlib.sha256(self.css).hexdigest()[:10]}.css"
+        self.env.globals.update(
+            bi=self.bilingual,
+            t=self.messages.get,
+            when=office_time,
+            fmt_size=format_size,
+            css_url=self.css_url,
+            office=self.live.office,
+        )
+
+    @property
+    def max_bytes(self) -> int:
+        return self.settings.max_upload_mb * 1024 * 1024
+
+    def bilingual(self, key: str) -> Markup:
+        """Indonesian first, English after it, as the office's staff read both."""
+        id_text, en_text = self.messages.get("id", key), self.messages.get("en", key)
+        if id_text == en_text:
+            return Markup(escape(id_text))
+        return Markup('{} <span class="en" lang="en">{}</span>').format(id_text, en_text)
+
+    def page(
+        self,
+        template: str,
+        session: Session | None,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        **context: Any,
+    ) -> HTMLResponse:
+        html = self.env.get_template(template).render(session=session, **context)
+        return HTMLResponse(html, status_code=status, headers={**NO_STORE, **(headers or {})})
+
+    def refusal(self, session: Session | None, refused: Refused, **context: Any) -> HTMLResponse:
+        headers = {}
+        if refused.status == 429 and refused.detail.isdigit():
+            headers["Retry-After"] = refused.detail
+        return self.page(
+            "admin/refused.html", session, refused.status, headers, refused=refused, **context
+        )
+
+    def redirect(self, url: str) -> RedirectResponse:
+        return RedirectResponse(url, status_code=303, headers=NO_STORE)
+
+    async def session_of(self, request: Request) -> Session | None:
+        return await run(self.sessions.load, request.cookies.get(SESSION_COOKIE))
+
+    def set_session_cookie(self, response: Response, request: Request, value: str) -> None:
+        response.set_cookie(
+            SESSION_COOKIE,
+            value,
+            path="/admin",
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
+
+    def clear_session_cookie(self, response: Response, request: Request) -> None:
+        response.delete_cookie(
+            SESSION_COOKIE,
+            path="/admin",
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
+
+    async def checked_form(
+        self, request: Request, session: Session, max_body: int = FORM_OVERHEAD
+    ) -> FormData:
+        """The posted form, read within `max_body` bytes, once its CSRF token is checked."""
+        check_origin(request)
+        form = await limited_form(request, max_body)
+        token = form.get("csrf")
+        if not isinstance(token, str) or not csrf_matches(session, token):
+            raise Refused(403, "csrf")
+        return form
+
+
+def check_origin(request: Request) -> None:
+    """Browsers send Origin with every POST; one from elsewhere is a forged form."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
+        raise Refused(403, "csrf", "the form was sent from another site")
+
+
+async def limited_form(request: Request, max_body: int) -> FormData:
+    """Parse a form, refusing with 413 once more than `max_body` bytes arrive.
+
+    Files are spooled to temporary files by Starlette as they stream in, so a
+    large upload is never held in memory, and a too-large one stops early.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_body:
+        raise Refused(413, "too_large")
+    received = 0
+    receive = request.receive
+
+    async def counting_receive() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > max_body:
+                raise BodyTooLarge
+        return message
+
+    limited = Request(request.scope, counting_receive)
+    try:
+        return await limited.form(max_files=4, max_fields=64, max_part_size=FORM_OVERHEAD)
+    except BodyTooLarge:
+        raise Refused(413, "too_large") from None
+
+
+Handler = Callable[[Request, Session], Awaitable[Response]]

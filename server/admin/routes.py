@@ -1,0 +1,79 @@
+"""Assembles the admin: its services from the settings, and its routes under /admin."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, Router
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.accounts import Accounts
+from server.admin.auth import auth_routes
+from server.admin.context import NO_STORE, Admin
+from server.admin.guides import guide_routes
+from server.admin.records import record_routes
+from server.admin.sessions import LoginThrottle, SessionStore, load_secret
+from server.audit import AuditLog
+from server.publish import Publisher
+from server.settings import PWA_DIR, Settings
+from server.site import LiveSite
+from server.usage import UsageStore
+
+
+def create_admin(settings: Settings, live: LiveSite, publisher: Publisher) -> Admin:
+    db = publisher.db
+    secret = load_secret(settings.data_dir)
+    return Admin(
+        settings=settings,
+        live=live,
+        publisher=publisher,
+        accounts=Accounts(db),
+        sessions=SessionStore(db, secret, settings.session_minutes * 60),
+        throttle=LoginThrottle(
+            db,
+            secret,
+            slow_after=settings.login_slow_after,
+            delay_step=settings.login_delay_seconds,
+            lock_after=settings.login_lock_after,
+            window_seconds=settings.login_lock_minutes * 60,
+        ),
+        audit=AuditLog(db),
+        usage=UsageStore(db),
+        messages=live.renderer.messages,
+        templates_dir=PWA_DIR / "templates",
+        css_path=PWA_DIR / "admin" / "admin.css",
+    )
+
+
+class NoStore:
+    """Nothing under /admin may be kept by a browser, a proxy or the service worker."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_no_store(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"
+                ]
+                message["headers"] = [*headers, (b"cache-control", b"no-store")]
+            await send(message)
+
+        await self.app(scope, receive, send_no_store)
+
+
+def admin_routes(admin: Admin) -> list[BaseRoute]:
+    async def stylesheet(request: Request) -> Response:
+        return Response(admin.css, media_type="text/css; charset=utf-8", headers=NO_STORE)
+
+    routes: list[BaseRoute] = [
+        *auth_routes(admin),
+        *guide_routes(admin),
+        *record_routes(admin),
+        Route(admin.css_url.removeprefix("/admin"), stylesheet),
+    ]
+    return [
+        Route("/admin", lambda request: RedirectResponse("/admin/", 308, headers=NO_STORE)),
+        Mount("/admin", app=NoStore(Router(routes))),
+    ]

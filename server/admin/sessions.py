@@ -1,0 +1,190 @@
+"""Admin sessions (signed cookies backed by SQLite rows), CSRF tokens and login throttling."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from itsdangerous import BadSignature, Signer
+
+from server.db import Database
+
+SESSION_COOKIE = "bk_admin"
+LOGIN_COOKIE = "bk_login"
+SECRET_NAME = "secret.key"
+MAX_SESSION_SECONDS = 12 * 3600  # signed in at most a working day, however active
+_TOUCH_SECONDS = 30  # last_seen is written at most this often per session
+MAX_DELAY_SECONDS = 5.0
+
+
+def load_secret(data_dir: Path) -> bytes:
+    """The key that signs cookies; made on first start and shared by all worker processes."""
+    path = data_dir / SECRET_NAME
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        tmp = data_dir / f".{SECRET_NAME}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, secrets.token_hex(32).encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        # A hard link fails if the name exists: of two workers starting together,
+        # the first one's key wins and both read it back below.
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    secret = path.read_bytes().strip()
+    if len(secret) < 32:
+        raise RuntimeError(f"{path}: the key is too short; delete it to make a new one")
+    return secret
+
+
+@dataclass(frozen=True)
+class Session:
+    id_hash: str
+    account: str
+    csrf: str
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+class SessionStore:
+    def __init__(self, db: Database, secret: bytes, idle_seconds: int) -> None:
+        self.db = db
+        self.signer = Signer(secret, salt="bilang-karyo admin session")
+        self.login_signer = Signer(secret, salt="bilang-karyo login form")
+        self.idle_seconds = idle_seconds
+
+    def create(self, account: str) -> tuple[str, Session]:
+        """The cookie value and the new session."""
+        token = secrets.token_urlsafe(32)
+        session = Session(_hash(token), account, secrets.token_urlsafe(32))
+        now = time.time()
+        with self.db.connect() as conn:
+            # Only the hash is stored: a copy of the database cannot be used to sign in.
+            conn.execute(
+                "INSERT INTO sessions (id, account, csrf, created_at, last_seen)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (session.id_hash, account, session.csrf, now, now),
+            )
+            conn.execute(
+                "DELETE FROM sessions WHERE last_seen < ? OR created_at < ?",
+                (now - self.idle_seconds, now - MAX_SESSION_SECONDS),
+            )
+        return self.signer.sign(token).decode(), session
+
+    def load(self, cookie: str | None) -> Session | None:
+        if not cookie:
+            return None
+        try:
+            token = self.signer.unsign(cookie).decode()
+        except BadSignature:
+            return None
+        id_hash, now = _hash(token), time.time()
+        with self.db.connect() as conn:
+            row = conn.execute("SELECT * FROM sessions WHERE id = ?", (id_hash,)).fetchone()
+            if row is None:
+                return None
+            if row["last_seen"] < now - self.idle_seconds or row["created_at"] < (
+                now - MAX_SESSION_SECONDS
+            ):
+                conn.execute("DELETE FROM sessions WHERE id = ?", (id_hash,))
+                return None
+            if row["last_seen"] < now - _TOUCH_SECONDS:
+                conn.execute("UPDATE sessions SET last_seen = ? WHERE id = ?", (now, id_hash))
+        return Session(id_hash, row["account"], row["csrf"])
+
+    def end(self, session: Session) -> None:
+        with self.db.connect() as conn:
+            conn.execute("DELETE FROM sessions WHERE id = ?", (session.id_hash,))
+
+    def login_token(self) -> tuple[str, str]:
+        """A token for the login form, and the signed cookie that must come back with it."""
+        token = secrets.token_urlsafe(24)
+        return token, self.login_signer.sign(token).decode()
+
+    def login_token_matches(self, cookie: str | None, token: str) -> bool:
+        if not cookie or not token:
+            return False
+        try:
+            expected = self.login_signer.unsign(cookie).decode()
+        except BadSignature:
+            return False
+        return hmac.compare_digest(expected, token)
+
+
+def csrf_matches(session: Session, token: str) -> bool:
+    return bool(token) and hmac.compare_digest(session.csrf, token)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    retry_after: int | None  # seconds; set when the login is refused outright
+    delay: float  # seconds to wait before checking the password
+
+
+class LoginThrottle:
+    """Counts failed logins per account and per address over a window.
+
+    Addresses are kept only as keyed hashes, and only for the window.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        secret: bytes,
+        slow_after: int,
+        delay_step: float,
+        lock_after: int,
+        window_seconds: int,
+    ) -> None:
+        self.db = db
+        self.secret = secret
+        self.slow_after = slow_after
+        self.delay_step = delay_step
+        self.lock_after = lock_after
+        self.window = window_seconds
+
+    def keys(self, account: str, address: str) -> tuple[str, str]:
+        digest = hmac.new(self.secret, address.encode(), hashlib.sha256).hexdigest()[:32]
+        return f"account:{account.lower()[:64]}", f"address:{digest}"
+
+    def verdict(self, keys: tuple[str, ...]) -> Verdict:
+        now = time.time()
+        worst, retry_after = 0, 0
+        with self.db.connect() as conn:
+            conn.execute("DELETE FROM login_failures WHERE at < ?", (now - self.window,))
+            for key in keys:
+                row = conn.execute(
+                    "SELECT COUNT(*), MAX(at) FROM login_failures WHERE key = ?", (key,)
+                ).fetchone()
+                count, last = int(row[0]), row[1]
+                worst = max(worst, count)
+                if count >= self.lock_after and last is not None:
+                    retry_after = max(retry_after, int(last + self.window - now) + 1)
+        if retry_after:
+            return Verdict(retry_after, 0.0)
+        extra = worst - self.slow_after + 1
+        return Verdict(None, min(MAX_DELAY_SECONDS, self.delay_step * extra) if extra > 0 else 0.0)
+
+    def failed(self, keys: tuple[str, ...]) -> None:
+        now = time.time()
+        with self.db.connect() as conn:
+            conn.executemany(
+                "INSERT INTO login_failures (key, at) VALUES (?, ?)", [(k, now) for k in keys]
+            )
+
+    def succeeded(self, account_key: str) -> None:
+        with self.db.connect() as conn:
+            conn.execute("DELETE FROM login_failures WHERE key = ?", (account_key,))

@@ -1,0 +1,80 @@
+"""The public side of the usage records: the report endpoint, the flush task, the privacy page."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import anyio
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from server.i18n import LANGS, lang_prefix
+from server.site import LiveSite
+from server.usage import UsageCounter, UsageStore, parse_events
+
+log = logging.getLogger("bilang_karyo")
+
+MAX_REPORT_BYTES = 16 * 1024
+PRIVACY_PATH = "/privacy"
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+async def flush_usage(counter: UsageCounter, store: UsageStore) -> None:
+    counts = counter.take()
+    try:
+        await anyio.to_thread.run_sync(store.flush, counts)
+    except Exception:  # a full disk must not stop the site; the counts are lost, not the pages
+        log.exception("usage counts not saved")
+
+
+async def run_usage_flusher(
+    counter: UsageCounter, store: UsageStore, stop: anyio.Event, seconds: float
+) -> None:
+    """Writes the counters out every `seconds`, and once more when the server stops."""
+    try:
+        while not stop.is_set():
+            with anyio.move_on_after(seconds):
+                await stop.wait()
+            await flush_usage(counter, store)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await flush_usage(counter, store)
+
+
+def usage_routes(live: LiveSite, store: UsageStore) -> list[Route]:
+    async def report(request: Request) -> Response:
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_REPORT_BYTES:
+                return JSONResponse({"error": "too large"}, 413, headers=_NO_STORE)
+        try:
+            events = parse_events(json.loads(body), {g.slug for g in live.site.catalog.guides})
+        except (ValueError, UnicodeDecodeError) as exc:
+            return JSONResponse({"error": str(exc)}, 400, headers=_NO_STORE)
+        counted = await anyio.to_thread.run_sync(store.record_events, events)
+        return JSONResponse({"received": len(events), "counted": counted}, headers=_NO_STORE)
+
+    pages: dict[str, bytes] = {}
+
+    async def privacy(request: Request) -> Response:
+        lang = "en" if request.url.path.startswith("/en/") else "id"
+        if lang not in pages:
+            alternates = {code: lang_prefix(code) + PRIVACY_PATH for code in LANGS}
+            pages[lang] = live.renderer.render(
+                "privacy.html", lang, live.office, alternates=alternates
+            )
+        return Response(
+            pages[lang],
+            media_type="text/html; charset=utf-8",
+            headers={"Cache-Control": "no-cache"},
+        )
+
+    return [
+        Route("/api/usage", report, methods=["POST"]),
+        Route(PRIVACY_PATH, privacy),
+        Route("/en" + PRIVACY_PATH, privacy),
+    ]
