@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from server import __version__
+from server.cli_admin import ADMIN_COMMANDS, add_admin_commands, run_admin_command
 from server.office import OfficeError, load_office
 from server.settings import ENV_PREFIX, Settings, SettingsError, parse_port
 
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, required=True, metavar="FILE", help="output file; .svg or .png"
     )
     _common_options(qr)
+    add_admin_commands(commands, _common_options)
     return parser
 
 
@@ -87,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings, args)
         if args.command == "check":
             return _check(settings, args)
+        if args.command in ADMIN_COMMANDS:
+            return run_admin_command(settings, args)
         return _qr(settings, args.out)
     except (SettingsError, OfficeError) as exc:
         print(f"bilang-karyo: {exc}", file=sys.stderr)
