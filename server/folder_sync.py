@@ -10,10 +10,8 @@ from server.audit import record
 from server.blobs import sha256_hex
 from server.catalog_file import CATALOG_NAME
 from server.db import utc_now
-from server.journal import AuditRecord, Change
 from server.publish import FOLDER_ACTOR, Publisher
-from server.publish_checks import Outcome, PublishError, check_pdf, dropped_owner
-from server.versions import Version
+from server.publish_checks import Outcome, PublishError, dropped_owner
 
 log = logging.getLogger("bilang_karyo")
 
@@ -48,57 +46,18 @@ class FolderSync:
                 return outcomes  # the site reports the broken catalog; nothing to record
             self._snapshot_catalog()
             owners = {name: (e.slug, lang) for e in entries for lang, name in e.files.items()}
-            current = self.publisher.versions.current_hashes()
             for path in sorted(self.publisher.guides_dir.glob("*.pdf")):
                 owner = owners.get(path.name) or dropped_owner(path.name)
                 if owner is None or not self._is_own_file(path):
                     continue
                 slug, lang = owner
                 try:
-                    digest = self.publisher.hash_file(path)
-                    if digest == current.get(owner):
-                        continue
-                    data = path.read_bytes()
-                    if sha256_hex(data) != digest:
-                        continue  # changed while we looked; the next event brings it back
-                    pages = check_pdf(data)
+                    outcome = self.publisher.record_folder_file(slug, lang, path)
                 except (OSError, PublishError) as exc:
                     log.warning("%s: not recorded yet: %s", path.name, exc)
                     continue
-                self.publisher.store.put(data, digest)
-                old = current.get(owner, "")
-                number = self.publisher.next_number(slug)
-                version = Version(
-                    0,
-                    slug,
-                    number,
-                    lang,
-                    digest,
-                    len(data),
-                    pages,
-                    utc_now(),
-                    FOLDER_ACTOR,
-                    "publish",
-                    None,
-                )
-                self.publisher.commit(
-                    Change(
-                        versions=(version,),
-                        audit=(
-                            AuditRecord(
-                                FOLDER_ACTOR,
-                                "publish",
-                                slug,
-                                lang,
-                                old,
-                                digest,
-                                f"v{number} {path.name}",
-                            ),
-                        ),
-                    ),
-                    notify=False,
-                )
-                outcomes.append(Outcome("publish", slug, lang, number, old, digest))
+                if outcome is not None:
+                    outcomes.append(outcome)
         return outcomes
 
     def _is_own_file(self, path: Path) -> bool:

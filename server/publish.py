@@ -114,6 +114,7 @@ class Publisher:
                 )
             name = entry.files.get(lang) if entry else None
             name = name or self._new_file_name(entries, slug, lang)
+            self._adopt(slug, lang, name)
             new_entry = self._entry_with(entry, slug, texts or GuideTexts())
             new_entry = replace(new_entry, files={**new_entry.files, lang: name})
             digest = sha256_hex(data)
@@ -248,6 +249,52 @@ class Publisher:
                 )
             )
         return Outcome("reorder", "")
+
+    def record_folder_file(self, slug: str, lang: str, path: Path) -> Outcome | None:
+        """Record a PDF that is in guides/ but not yet a version, as the folder's publish.
+
+        The file stays as it is (a copy may still be going on); `None` when it
+        is already the current version. Call with the lock held.
+        """
+        current = self.versions.current(slug, lang)
+        digest = self.hash_file(path)
+        if current is not None and current.sha256 == digest:
+            return None
+        data = path.read_bytes()
+        if sha256_hex(data) != digest:
+            raise PublishError("pdf_incomplete", "the file changed while it was read")
+        pages = check_pdf(data)
+        self.store.put(data, digest)
+        old = current.sha256 if current else ""
+        number = self.next_number(slug)
+        version = Version(
+            0,
+            slug,
+            number,
+            lang,
+            digest,
+            len(data),
+            pages,
+            utc_now(),
+            FOLDER_ACTOR,
+            "publish",
+            None,
+        )
+        audit = AuditRecord(
+            FOLDER_ACTOR, "publish", slug, lang, old, digest, f"v{number} {path.name}"
+        )
+        self.commit(Change(versions=(version,), audit=(audit,)), notify=False)
+        return Outcome("publish", slug, lang, number, old, digest)
+
+    def _adopt(self, slug: str, lang: str, name: str) -> None:
+        """A file Tikkim put in guides/ before any version was recorded becomes one
+        first, so that no publish ever replaces bytes that cannot be brought back."""
+        path = self.guides_dir / name
+        if self.versions.current(slug, lang) is None and path.is_file():
+            try:
+                self.record_folder_file(slug, lang, path)
+            except PublishError as exc:
+                log.warning("%s: not kept as a version: %s", name, exc)
 
     # Helpers ---------------------------------------------------------------
 
