@@ -47,8 +47,13 @@ self.addEventListener('message', (event) => {
     // Only when the applicant accepted the update prompt.
     self.skipWaiting();
   } else if (message.type === 'SYNC') {
+    // Sent by each page start: mend what the browser evicted, refresh saved guides.
     const requested = Array.isArray(message.saved) ? message.saved : [];
-    event.waitUntil(serially(() => keepSaved(event.source, requested, 'SYNC')));
+    const sync = async () => {
+      await mendShell();
+      await keepSaved(event.source, requested, 'SYNC');
+    };
+    event.waitUntil(serially(sync));
   } else if (message.type === 'SAVE_ALL') {
     event.waitUntil(serially(() => keepSaved(event.source, [...CURRENT_FILES.keys()], 'SAVE_ALL')));
   }
@@ -80,6 +85,19 @@ async function precacheEntry(cache, { url, revision }) {
     throw new Error(`precache ${url}: expected revision ${revision}, got ${digest}`);
   }
   await cache.put(url, storable(response, body));
+}
+
+/* A browser under storage pressure may have emptied the caches behind this worker's back. */
+async function mendShell() {
+  const cache = await caches.open(SHELL_CACHE);
+  for (const entry of BUILD.precache) {
+    if (await cache.match(entry.url)) continue;
+    try {
+      await precacheEntry(cache, entry);
+    } catch {
+      // Offline or changed: this worker still serves what it has; an update brings the rest.
+    }
+  }
 }
 
 /* Activate: drop what this version no longer needs, then take over open pages. */
@@ -194,7 +212,8 @@ async function partial(request, response) {
   return new Response(part, { status: 206, statusText: 'Partial Content', headers });
 }
 
-/* The same rules as server/ranges.py: one range; a malformed header gets the whole file. */
+/* RFC 9110, section 14: one range (a malformed header, or several ranges, get the whole file);
+ * a range that starts past the end cannot be satisfied. */
 function parseRange(header, size) {
   const match = /^\s*bytes\s*=\s*(\d*)-(\d*)\s*$/i.exec(header);
   if (header.length > 200 || !match) return 'whole';
@@ -206,10 +225,10 @@ function parseRange(header, size) {
     return { start: Math.max(size - suffix, 0), end: size - 1 };
   }
   const start = Number(first);
-  const end = last === '' ? size - 1 : Number(last);
-  if (end < start) return 'whole';
+  if (last !== '' && Number(last) < start) return 'whole';
   if (start >= size) return 'unsatisfiable';
-  return { start, end: Math.min(end, size - 1) };
+  const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
+  return { start, end };
 }
 
 /* Saved guides: opened ones, "save all", refreshing after an update, re-fetching after eviction. */

@@ -79,6 +79,7 @@ def build_worker(
     catalog: Catalog, pages: Iterable[str], responses: Mapping[str, Prebuilt], assets: Assets
 ) -> Prebuilt:
     config = worker_config(catalog, precache_entries(pages, responses, assets))
-    script = f"const BUILD = {json.dumps(config, indent=1)};\n{worker_source()}"
+    # One line, so that a reader of sw.js sees the worker's code right below it.
+    script = f"const BUILD = {json.dumps(config, separators=(',', ':'))};\n{worker_source()}"
     # no-cache: browsers revalidate sw.js on every update check, so a new catalog shows at once.
     return prebuild(script.encode(), WORKER_TYPE, NO_CACHE)

@@ -114,8 +114,10 @@
     const errors = byId('save-errors');
     const lines = ['quota', 'network']
       .map((reason) => {
-        const titles = failed.filter((item) => item.reason === reason).map((item) => item.title[lang]);
-        return titles.length ? fill(errors.dataset[reason], { guides: titles.join(', ') }) : '';
+        const titles = new Set(
+          failed.filter((item) => item.reason === reason).map((item) => item.title[lang]),
+        );
+        return titles.size ? fill(errors.dataset[reason], { guides: [...titles].join(', ') }) : '';
       })
       .filter(Boolean);
     errors.textContent = lines.join(' ');

@@ -1,0 +1,170 @@
+"""Driving Debian's chromium against a live server: launching, waiting, and failing fast."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright, WebError, expect
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Every wait is bounded: a broken sw.js makes `navigator.serviceWorker.ready` hang forever.
+WAIT_MS = 15_000
+
+# The class of a guide page's offline status once its PDF is saved on the phone.
+SAVED = re.compile(r"\bis-saved\b")
+
+# Resolves once a service worker controls the page, or rejects with what went wrong.
+_CONTROLLED = """(timeout) => new Promise((resolve, reject) => {
+  if (navigator.serviceWorker.controller) return resolve(navigator.serviceWorker.controller.state);
+  const fail = () => reject(new Error(`no service worker in control after ${timeout} ms`));
+  const timer = setTimeout(fail, timeout);
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    clearTimeout(timer);
+    resolve(navigator.serviceWorker.controller.state);
+  });
+})"""
+
+# Fetches a URL from the page (so through its service worker) and hashes what arrives.
+_FETCH_SHA256 = """async ([url, range]) => {
+  const response = await fetch(url, range ? { headers: { Range: range } } : {});
+  const body = await response.arrayBuffer();
+  const digest = await crypto.subtle.digest('SHA-256', body);
+  return {
+    status: response.status,
+    size: body.byteLength,
+    sha256: Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join(''),
+    contentRange: response.headers.get('content-range'),
+    bytes: Array.from(new Uint8Array(body.slice(0, 4096))),
+  };
+}"""
+
+_CACHED_URLS = """async () => {
+  const names = await caches.keys();
+  const result = {};
+  for (const name of names) {
+    const cache = await caches.open(name);
+    result[name] = (await cache.keys()).map((request) => new URL(request.url).pathname);
+  }
+  return result;
+}"""
+
+
+@dataclass
+class Problems:
+    """Console errors and uncaught exceptions from pages and the service worker."""
+
+    items: list[str] = field(default_factory=list)
+
+    def watch(self, context: BrowserContext) -> None:
+        context.on("console", self._console)
+        context.on("weberror", self._web_error)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.items.append(f"console error: {message.text} ({message.location})")
+
+    def _web_error(self, error: WebError) -> None:
+        self.items.append(f"uncaught: {error.error}")
+
+    def check(self) -> None:
+        assert not self.items, "the browser reported problems:\n" + "\n".join(self.items)
+
+
+@dataclass
+class Browser:
+    """One chromium profile; relaunching it keeps the service worker and its caches."""
+
+    playwright: Playwright
+    profile_dir: Path
+    problems: Problems = field(default_factory=Problems)
+    context: BrowserContext | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def launch(self) -> Page:
+        assert self.context is None, "close the browser before launching it again"
+        # A persistent profile: installability needs one (a plain context is incognito),
+        # and a relaunch must find what the first run saved.
+        self.context = self.playwright.chromium.launch_persistent_context(
+            self.profile_dir,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            **self.extra,
+        )
+        self.context.set_default_timeout(WAIT_MS)
+        self.problems.watch(self.context)
+        return self.context.pages[0] if self.context.pages else self.context.new_page()
+
+    def close(self) -> None:
+        if self.context is not None:
+            self.context.close()
+            self.context = None
+
+
+@contextmanager
+def browser_on(playwright: Playwright, profile_dir: Path, **extra: Any) -> Iterator[Browser]:
+    browser = Browser(playwright, profile_dir, extra=extra)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+def wait_for_control(page: Page) -> None:
+    page.evaluate(_CONTROLLED, WAIT_MS)
+
+
+def open_guide(page: Page, base_url: str, path: str) -> None:
+    """As an applicant does: the guide's page, its PDF button, then back, until it is saved."""
+    page.goto(base_url + path)
+    page.click("a[data-guide-file]")
+    page.go_back()
+    expect(page.locator("#offline-status")).to_have_class(SAVED)
+
+
+def fetch_in_page(page: Page, url: str, byte_range: str | None = None) -> dict[str, Any]:
+    result: dict[str, Any] = page.evaluate(_FETCH_SHA256, [url, byte_range])
+    return result
+
+
+def cached_urls(page: Page) -> dict[str, list[str]]:
+    """Cache name -> the paths it holds, as the page's origin sees them."""
+    result: dict[str, list[str]] = page.evaluate(_CACHED_URLS)
+    return result
+
+
+def catalog(base_url: str) -> dict[str, Any]:
+    """`/api/guides` as the server serves it now."""
+    with urllib.request.urlopen(base_url + "/api/guides", timeout=5) as response:
+        data: dict[str, Any] = json.load(response)
+    return data
+
+
+def guide_files(base_url: str) -> dict[str, dict[str, Any]]:
+    """ "slug.lang" -> that file's url, size and sha256 from `/api/guides`."""
+    return {
+        f"{guide['slug']}.{lang}": file
+        for guide in catalog(base_url)["guides"]
+        for lang, file in guide["files"].items()
+    }
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,176 @@
+"""Offline use in a real chromium: the service worker, saved guides, Range, the offline page."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Route, expect
+
+from server.i18n import format_size
+from tests.browser.harness import (
+    SAVED,
+    Browser,
+    cached_urls,
+    fetch_in_page,
+    guide_files,
+    open_guide,
+    wait_for_control,
+)
+from tests.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_worker_controls_the_pages_without_console_errors(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    page = browser.launch()
+    page.goto(live_server.url + "/")
+    wait_for_control(page)
+    scope = page.evaluate("async () => (await navigator.serviceWorker.ready).scope")
+    assert scope == live_server.url + "/"
+    for path in ("/en/", "/guides/izin-tinggal", "/en/guides/izin-tinggal", "/offline"):
+        page.goto(live_server.url + path)
+        assert page.evaluate("() => navigator.serviceWorker.controller !== null"), path
+    browser.problems.check()
+
+
+def test_an_opened_guide_reopens_offline_after_a_browser_relaunch(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    served = guide_files(live_server.url)["antrian-paspor.id"]
+    page = browser.launch()
+    page.goto(live_server.url + "/")
+    wait_for_control(page)
+    open_guide(page, live_server.url, "/guides/antrian-paspor")
+    browser.problems.check()
+    browser.close()
+    live_server.kill()
+
+    page = browser.launch()
+    page.goto(live_server.url + "/")
+    expect(page.locator("h1")).to_have_text("Informasi Layanan Keimigrasian")
+    page.click('a[href="/guides/antrian-paspor"]')
+    expect(page.locator("#offline-status")).to_have_class(SAVED)
+    with page.expect_navigation() as opened:
+        page.click("a[data-guide-file]")
+    response = opened.value
+    assert response is not None
+    assert response.status == 200
+    assert response.from_service_worker
+    assert response.headers["content-type"] == "application/pdf"
+    page.go_back()
+    fetched = fetch_in_page(page, served["url"])
+    assert (fetched["status"], fetched["sha256"]) == (200, served["sha256"])
+
+
+def test_after_save_all_every_guide_opens_offline(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    files = guide_files(live_server.url)
+    total = sum(file["size"] for file in files.values())
+    page = browser.launch()
+    page.goto(live_server.url + "/")
+    wait_for_control(page)
+    save_all = page.locator("#save-all")
+    button = save_all.locator("button")
+    # The applicant sees how much it costs before tapping.
+    expect(button).to_have_text(
+        f"Simpan semua panduan untuk offline{len(files)} file PDF, total {format_size(total)}"
+    )
+    button.click()
+    expect(save_all.locator(".save-status")).to_have_text(
+        "Semua panduan tersimpan dan bisa dibaca tanpa internet."
+    )
+    progress = save_all.locator("progress")
+    expect(progress).to_be_visible()
+    assert progress.evaluate("bar => [bar.value, bar.max]") == [total, total]
+    browser.close()
+    live_server.kill()
+
+    page = browser.launch()
+    page.goto(live_server.url + "/")
+    for key, served in files.items():
+        fetched = fetch_in_page(page, served["url"])
+        assert (fetched["status"], fetched["sha256"]) == (200, served["sha256"]), key
+    for guide in ("antrian-paspor", "pembuatan-paspor", "izin-tinggal", "pelaporan-status-sipil"):
+        for prefix in ("", "/en"):
+            page.goto(f"{live_server.url}{prefix}/guides/{guide}")
+            expect(page.locator("#offline-status")).to_have_class(SAVED)
+            with page.expect_navigation() as opened:
+                page.click("a[data-guide-file]")
+            response = opened.value
+            assert response is not None and response.status == 200, (prefix, guide)
+            assert response.headers["content-type"] == "application/pdf"
+
+
+def test_a_range_request_for_a_saved_guide_is_answered_offline(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    served = guide_files(live_server.url)["izin-tinggal.en"]
+    data = (live_server.guides_dir / "izin-tinggal.en.pdf").read_bytes()
+    page = browser.launch()
+    page.goto(live_server.url + "/en/")
+    wait_for_control(page)
+    open_guide(page, live_server.url, "/en/guides/izin-tinggal")
+    live_server.kill()
+
+    middle = fetch_in_page(page, served["url"], "bytes=100-1123")
+    assert middle["status"] == 206
+    assert middle["contentRange"] == f"bytes 100-1123/{len(data)}"
+    assert bytes(middle["bytes"]) == data[100:1124]
+    tail = fetch_in_page(page, served["url"], "bytes=-50")
+    assert tail["status"] == 206
+    assert bytes(tail["bytes"]) == data[-50:]
+    beyond = fetch_in_page(page, served["url"], f"bytes={len(data)}-")
+    assert beyond["status"] == 416
+    assert beyond["contentRange"] == f"bytes */{len(data)}"
+
+
+def test_the_offline_page_shows_when_nothing_is_saved(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    page = browser.launch()
+    page.goto(live_server.url + "/")
+    wait_for_control(page)
+    live_server.kill()
+
+    # The guide pages are part of the shell; their PDFs were never opened.
+    page.goto(live_server.url + "/guides/pembuatan-paspor")
+    expect(page.locator("#offline-status")).not_to_have_class(SAVED)
+    page.click("a[data-guide-file]")
+    expect(page.locator("h1")).to_have_text("Anda sedang offline")
+    page.goto(live_server.url + "/en/guides/izin-tinggal")
+    page.click("a[data-guide-file]")
+    expect(page.locator("h1")).to_have_text("You are offline")
+    page.goto(live_server.url + "/guides/no-such-guide")
+    expect(page.locator("h1")).to_have_text("Anda sedang offline")
+    assert not any(name.endswith("guides") and urls for name, urls in cached_urls(page).items())
+
+
+def test_the_whatsapp_button_opens_the_gateway_chat_online_and_offline(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    expected = "https://wa.me/628112578223?text=MENU"
+    page = browser.launch()
+    # Nothing leaves the machine: the chat link is answered here, as WhatsApp would open.
+    opened: list[str] = []
+
+    def whatsapp(route: Route) -> None:
+        opened.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<title>WhatsApp</title>")
+
+    assert browser.context is not None
+    browser.context.route("https://wa.me/**", whatsapp)
+    page.goto(live_server.url + "/")
+    wait_for_control(page)
+    button = page.locator("a.btn-wa")
+    expect(button).to_have_attribute("href", expected)
+    button.click()
+    page.wait_for_url(expected)
+
+    live_server.kill()
+    page.goto(live_server.url + "/")
+    expect(page.locator("a.btn-wa")).to_have_attribute("href", expected)
+    page.locator("a.btn-wa").click()
+    page.wait_for_url(expected)
+    assert opened == [expected, expected]

@@ -1,0 +1,94 @@
+"""Updates in a real chromium: Tikkim changes a guide, the applicant accepts the new version."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Frame, expect
+
+from tests.browser.harness import (
+    SAVED,
+    Browser,
+    cached_urls,
+    fetch_in_page,
+    guide_files,
+    open_guide,
+    wait_for_control,
+)
+from tests.conftest import LiveServer, start_server
+from tests.pdfs import make_pdf
+
+pytestmark = pytest.mark.browser
+
+CATALOG_ENTRY = re.compile(r'\[\[guide\]\]\nslug = "pelaporan-status-sipil".*', re.DOTALL)
+
+
+def test_a_changed_guide_is_offered_then_served_and_the_old_cache_goes(
+    browser: Browser, live_server: LiveServer, office_file: Path
+) -> None:
+    base = live_server.url
+    before = guide_files(base)
+    page = browser.launch()
+    page.goto(base + "/")
+    wait_for_control(page)
+    open_guide(page, base, "/guides/antrian-paspor")
+    open_guide(page, base, "/en/guides/pelaporan-status-sipil")
+    old_shells = [name for name in cached_urls(page) if "-shell-" in name]
+    assert len(old_shells) == 1
+
+    # Tikkim, with the server stopped: a new antrian-paspor PDF, and the civil-status
+    # guide retired from the catalog.
+    live_server.stop()
+    guides = live_server.guides_dir
+    (guides / "antrian-paspor.id.pdf").write_bytes(make_pdf("Antrian Paspor, edisi baru", 2))
+    catalog = guides / "catalog.toml"
+    catalog.write_text(CATALOG_ENTRY.sub("", catalog.read_text(encoding="utf-8")))
+    for retired in guides.glob("pelaporan-status-sipil.*.pdf"):
+        retired.unlink()
+    restarted = start_server(
+        guides,
+        office_file,
+        live_server.data_dir,
+        live_server.log_path,
+        port=live_server.port,
+    )
+    try:
+        after = guide_files(base)
+        assert after["antrian-paspor.id"]["url"] != before["antrian-paspor.id"]["url"]
+        assert "pelaporan-status-sipil.en" not in after
+
+        # The applicant comes back to the page: the browser finds the new sw.js.
+        page.goto(base + "/guides/antrian-paspor")
+        prompt = page.locator("#update-prompt")
+        expect(prompt).to_be_visible()
+        expect(prompt).to_have_text("Panduan diperbarui — muat ulang")
+        loads: list[str] = []
+
+        def count(frame: Frame) -> None:
+            if frame == page.main_frame:
+                loads.append(frame.url)
+
+        page.on("framenavigated", count)
+        prompt.locator("button").click()
+        # The reloaded page links the new file, and shows it saved once refreshed.
+        expect(page.locator("a[data-guide-file]")).to_have_attribute(
+            "href", after["antrian-paspor.id"]["url"]
+        )
+        expect(page.locator("#offline-status")).to_have_class(SAVED)
+        expect(prompt).to_be_hidden()
+        page.wait_for_timeout(1000)
+        assert loads == [base + "/guides/antrian-paspor"], "reloaded once, with no loop"
+
+        caches = cached_urls(page)
+        shells = [name for name in caches if "-shell-" in name]
+        assert len(shells) == 1 and shells != old_shells
+        assert sorted(caches["bilang-karyo-guides"]) == [after["antrian-paspor.id"]["url"]]
+    finally:
+        restarted.kill()
+
+    # Served from the phone now, not the server.
+    fresh = fetch_in_page(page, after["antrian-paspor.id"]["url"])
+    assert (fresh["status"], fresh["sha256"]) == (200, after["antrian-paspor.id"]["sha256"])
+    browser.problems.check()
