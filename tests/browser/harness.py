@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
+import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fpdf import FPDF
+from PIL import Image
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright, WebError, expect
 
 CHROMIUM = "/usr/bin/chromium"
@@ -164,6 +168,24 @@ def guide_files(base_url: str) -> dict[str, dict[str, Any]]:
         for guide in catalog(base_url)["guides"]
         for lang, file in guide["files"].items()
     }
+
+
+def wait_for_guide(base_url: str, key: str, timeout: float = 10.0) -> dict[str, dict[str, Any]]:
+    """Waits until the server's watcher has picked up a guide file dropped into guides/."""
+    deadline = time.monotonic() + timeout
+    while (files := guide_files(base_url)) and key not in files:
+        assert time.monotonic() < deadline, f"{key} not served after {timeout}s"
+        time.sleep(0.1)
+    return files
+
+
+def noise_pdf(side: int) -> bytes:
+    """A valid PDF of about 3 x side² bytes: one page of random pixels, which no
+    compression shrinks."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.image(Image.frombytes("RGB", (side, side), random.randbytes(3 * side * side)), w=180)
+    return bytes(pdf.output())
 
 
 def sha256_of(path: Path) -> str:

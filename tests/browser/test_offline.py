@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
 import pytest
 from playwright.sync_api import Route, expect
 
@@ -12,8 +15,11 @@ from tests.browser.harness import (
     cached_urls,
     fetch_in_page,
     guide_files,
+    noise_pdf,
     open_guide,
+    sha256_of,
     wait_for_control,
+    wait_for_guide,
 )
 from tests.conftest import LiveServer
 
@@ -174,3 +180,51 @@ def test_the_whatsapp_button_opens_the_gateway_chat_online_and_offline(
     page.locator("a.btn-wa").click()
     page.wait_for_url(expected)
     assert opened == [expected, expected]
+
+
+def test_a_stalled_network_falls_back_to_the_saved_page_after_the_timeout(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    page = browser.launch()
+    page.goto(live_server.url + "/")
+    wait_for_control(page)
+    # The office Wi-Fi drops packets rather than refusing: the server takes the connection
+    # and never answers.
+    os.kill(live_server.process.pid, signal.SIGSTOP)
+    try:
+        response = page.goto(live_server.url + "/en/")
+        assert response is not None and response.from_service_worker
+        expect(page.locator("h1")).to_have_text("Immigration service information")
+    finally:
+        os.kill(live_server.process.pid, signal.SIGCONT)
+
+
+def test_a_large_guide_is_saved_too_with_visible_progress(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    big = live_server.guides_dir / "panduan-besar.id.pdf"
+    big.write_bytes(noise_pdf(side=1600))
+    files = wait_for_guide(live_server.url, "panduan-besar.id")
+    total = sum(file["size"] for file in files.values())
+    page = browser.launch()
+    page.goto(live_server.url + "/")
+    wait_for_control(page)
+    button = page.locator("#save-all button")
+    expect(button).to_contain_text(f"{len(files)} file PDF, total {format_size(total)}")
+    status = page.locator("#save-all .save-status")
+    status.evaluate(
+        """(element) => {
+          window.statusTexts = [];
+          new MutationObserver(() => window.statusTexts.push(element.textContent))
+            .observe(element, { childList: true, characterData: true, subtree: true });
+        }"""
+    )
+    button.click()
+    expect(status).to_have_text("Semua panduan tersimpan dan bisa dibaca tanpa internet.")
+    texts: list[str] = page.evaluate("() => window.statusTexts")
+    partway = [text for text in texts if text.startswith("Menyimpan… ") and "MB dari" in text]
+    assert partway and partway[0] != f"Menyimpan… {format_size(total)} dari {format_size(total)}"
+    live_server.kill()
+    fetched = fetch_in_page(page, files["panduan-besar.id"]["url"])
+    assert fetched["sha256"] == sha256_of(big)
+    assert fetched["size"] == big.stat().st_size > 5 * 1024 * 1024

@@ -92,3 +92,59 @@ def test_a_changed_guide_is_offered_then_served_and_the_old_cache_goes(
     fresh = fetch_in_page(page, after["antrian-paspor.id"]["url"])
     assert (fresh["status"], fresh["sha256"]) == (200, after["antrian-paspor.id"]["sha256"])
     browser.problems.check()
+
+
+# Asks for an update check and waits for the new worker to finish installing, or to fail.
+_UPDATE_OUTCOME = """async () => {
+  const registration = await navigator.serviceWorker.getRegistration();
+  await registration.update();
+  const worker = registration.installing || registration.waiting;
+  if (!worker) return 'no update';
+  while (!['installed', 'redundant'].includes(worker.state)) {
+    await new Promise((resolve) => worker.addEventListener('statechange', resolve, { once: true }));
+  }
+  return worker.state;
+}"""
+
+
+def test_a_failed_precache_keeps_the_old_worker_serving(
+    browser: Browser, live_server: LiveServer, office_file: Path
+) -> None:
+    base = live_server.url
+    page = browser.launch()
+    page.goto(base + "/")
+    wait_for_control(page)
+    # Another app on this origin: activation must leave its cache alone.
+    page.evaluate("async () => (await caches.open('someone-else')).put('/x', new Response('x'))")
+    old_caches = cached_urls(page)
+
+    live_server.stop()
+    (live_server.guides_dir / "pembuatan-paspor.id.pdf").write_bytes(make_pdf("Baru", 3))
+    restarted = start_server(
+        live_server.guides_dir,
+        office_file,
+        live_server.data_dir,
+        live_server.log_path,
+        port=live_server.port,
+    )
+    try:
+        # One shell file fails to download while the new worker installs.
+        assert browser.context is not None
+        browser.context.route("**/static/app.*.css", lambda route: route.abort())
+        assert page.evaluate(_UPDATE_OUTCOME) == "redundant"
+        browser.context.unroute("**/static/app.*.css")
+        expect(page.locator("#update-prompt")).to_be_hidden()
+        assert cached_urls(page) == old_caches, "no half-filled cache is left behind"
+
+        # With the download back, the update installs; accepting it keeps the other app's cache.
+        assert page.evaluate(_UPDATE_OUTCOME) == "installed"
+        with page.expect_navigation():
+            page.locator("#update-prompt button").click()
+        wait_for_control(page)
+    finally:
+        restarted.kill()
+    caches = cached_urls(page)
+    assert caches["someone-else"] == ["/x"]
+    assert [name for name in caches if "-shell-" in name] != [
+        name for name in old_caches if "-shell-" in name
+    ]
