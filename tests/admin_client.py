@@ -1,0 +1,34 @@
+"""Signing in to the admin from tests, the way a browser does: form token, cookie, CSRF."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+from starlette.testclient import TestClient
+
+PASSWORD = "kata-sandi-uji-123"
+
+
+def form_value(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert match, f"no {name} field in the page"
+    return match.group(1)
+
+
+def log_in(client: TestClient | httpx.Client, name: str = "budi", password: str = PASSWORD) -> Any:
+    page = client.get("/admin/login")
+    return client.post(
+        "/admin/login",
+        data={"token": form_value(page.text, "token"), "name": name, "password": password},
+    )
+
+
+def csrf_of(client: TestClient | httpx.Client) -> str:
+    return form_value(client.get("/admin/").text, "csrf")
+
+
+def refusal_key(html: str) -> str | None:
+    match = re.search(r'data-refused="([^"]+)"', html)
+    return match.group(1) if match else None
