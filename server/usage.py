@@ -92,6 +92,9 @@ class UsageCounter:
         counts, self._counts = self._counts, Counter()
         return counts
 
+    def give_back(self, counts: Counter[Key]) -> None:
+        self._counts.update(counts)
+
 
 @dataclass(frozen=True)
 class Event:

@@ -24,10 +24,15 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 async def flush_usage(counter: UsageCounter, store: UsageStore) -> None:
     counts = counter.take()
+    if not counts:
+        return
     try:
-        await anyio.to_thread.run_sync(store.flush, counts)
-    except Exception:  # a full disk must not stop the site; the counts are lost, not the pages
-        log.exception("usage counts not saved")
+        # Shielded: a shutdown must not drop counts already taken from memory.
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(store.flush, counts)
+    except Exception:  # a full or locked disk must not stop the site
+        log.exception("usage counts not saved yet; trying again at the next flush")
+        counter.give_back(counts)
 
 
 async def run_usage_flusher(
@@ -40,8 +45,7 @@ async def run_usage_flusher(
                 await stop.wait()
             await flush_usage(counter, store)
     finally:
-        with anyio.CancelScope(shield=True):
-            await flush_usage(counter, store)
+        await flush_usage(counter, store)
 
 
 def usage_routes(live: LiveSite, store: UsageStore) -> list[Route]:
