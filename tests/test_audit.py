@@ -118,9 +118,7 @@ def test_filter_and_csv_export_in_the_admin(settings: Settings) -> None:
         log_in(client)
         page = client.get("/admin/audit", params={"action": "retire"}).text
         assert page.count('data-action="retire"') == 1 and 'data-action="reorder"' not in page
-        response = client.get(
-            "/admin/audit.csv", params={"guide": "izin-tinggal", "actor": "budi"}
-        )
+        response = client.get("/admin/audit.csv", params={"guide": "izin-tinggal", "actor": "budi"})
     assert response.headers["content-disposition"].startswith("attachment;")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [(r["actor"], r["action"], r["guide"]) for r in rows] == [

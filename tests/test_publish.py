@@ -111,9 +111,7 @@ def test_rollback_is_exact_to_the_byte(
     assert (guides_dir / "izin-tinggal.en.pdf").read_bytes() == third
 
 
-def test_rolling_back_one_language_leaves_the_other(
-    publisher: Publisher, guides_dir: Path
-) -> None:
+def test_rolling_back_one_language_leaves_the_other(publisher: Publisher, guides_dir: Path) -> None:
     id_bytes = (guides_dir / "izin-tinggal.id.pdf").read_bytes()
     publisher.publish("izin-tinggal", "en", io.BytesIO(make_pdf("en 1")), "budi")
     publisher.publish("izin-tinggal", "en", io.BytesIO(make_pdf("en 2")), "budi")
@@ -169,9 +167,7 @@ def test_every_change_keeps_a_copy_of_the_catalog(publisher: Publisher, guides_d
     assert row is not None and row[0] == text
 
 
-def test_a_rollback_refuses_a_damaged_stored_copy(
-    publisher: Publisher, guides_dir: Path
-) -> None:
+def test_a_rollback_refuses_a_damaged_stored_copy(publisher: Publisher, guides_dir: Path) -> None:
     first = make_pdf("Pertama")
     publisher.publish("antrian-paspor", "id", io.BytesIO(first), "budi")
     publisher.publish("antrian-paspor", "id", io.BytesIO(make_pdf("Kedua")), "budi")

@@ -168,10 +168,8 @@ def test_refused_with_a_clear_message_and_nothing_changed(
     if key == "catalog_broken":
         # The broken catalog is the test's own change; compare from there on.
         (guides_dir / CATALOG_NAME).write_text("[[guide]\nslug = ", encoding="utf-8")
-    if action.__name__ == "run":  # the history cases publish once before refusing
-        before = None
-    else:
-        before = disk_state(guides_dir, tmp_path / "data")
+    # The history cases publish once before refusing; the next test checks those.
+    before = None if action.__name__ == "run" else disk_state(guides_dir, tmp_path / "data")
     with pytest.raises(PublishError) as refused:
         action(publisher)
     assert refused.value.key == key
