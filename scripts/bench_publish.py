@@ -26,7 +26,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-import httpx
+import httpx2
 from fpdf import FPDF
 from PIL import Image
 
@@ -122,7 +122,7 @@ def bench_admin(pdfs: list[bytes]) -> list[float]:
             extra_env={"BILANG_KARYO_MAX_UPLOAD_MB": "64"},
         )
         try:
-            with httpx.Client(base_url=server.url, timeout=60) as web:
+            with httpx2.Client(base_url=server.url, timeout=60) as web:
                 page = web.get("/admin/login").text
                 token = re.search(r'name="token" value="([^"]+)"', page)
                 assert token

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import httpx
+import httpx2
 from starlette.testclient import TestClient
 
 PASSWORD = "kata-sandi-uji-123"
@@ -17,7 +17,7 @@ def form_value(html: str, name: str) -> str:
     return match.group(1)
 
 
-def log_in(client: TestClient | httpx.Client, name: str = "budi", password: str = PASSWORD) -> Any:
+def log_in(client: TestClient | httpx2.Client, name: str = "budi", password: str = PASSWORD) -> Any:
     page = client.get("/admin/login")
     return client.post(
         "/admin/login",
@@ -25,7 +25,7 @@ def log_in(client: TestClient | httpx.Client, name: str = "budi", password: str 
     )
 
 
-def csrf_of(client: TestClient | httpx.Client) -> str:
+def csrf_of(client: TestClient | httpx2.Client) -> str:
     return form_value(client.get("/admin/").text, "csrf")
 
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from starlette.testclient import TestClient
 
@@ -284,7 +284,7 @@ def test_a_streamed_upload_is_cut_off_at_the_limit(
         extra_env={"BILANG_KARYO_MAX_UPLOAD_MB": "1"},
     )
     try:
-        with httpx.Client(base_url=server.url) as web:
+        with httpx2.Client(base_url=server.url) as web:
             log_in(web)
             cookie, csrf = web.cookies["bk_admin"], csrf_of(web)
         boundary = "batas"
