@@ -22,6 +22,8 @@ from server.site import LiveSite
 from server.usage import UsageCounter
 
 _CHUNK = 256 * 1024
+# httptools, unlike h11, sets no limit of its own on request headers.
+MAX_HEADER_BYTES = 16 * 1024
 
 
 class FileBodies:
@@ -69,6 +71,19 @@ class FastPath:
         self.usage = usage
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _header_bytes(scope) > MAX_HEADER_BYTES:
+            await _respond(
+                send,
+                431,
+                [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", b"31"),
+                    *SECURITY_HEADERS,
+                ],
+                b"Request headers are too large.\n",
+                head=False,
+            )
+            return
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
             site = self.live.site
             path: str = scope["path"]
@@ -174,6 +189,12 @@ async def _stream_file(send: Send, path: Path, start: int, length: int) -> None:
     if remaining > 0:
         # The blob is content-addressed and never shrinks; end the body cleanly anyway.
         await send({"type": "http.response.body", "body": b""})
+
+
+def _header_bytes(scope: Scope) -> int:
+    return sum(len(name) + len(value) for name, value in scope["headers"]) + len(
+        scope.get("query_string", b"")
+    )
 
 
 def _is_page(prebuilt: Prebuilt) -> bool:
