@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_NODE := bench/node_modules/.installed
 
-.PHONY: help serve test lint typecheck pytest system-deps samples clean
+.PHONY: help serve test lint typecheck pytest system-deps bench-deps bench bench-quick samples clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -18,20 +19,35 @@ $(STAMP): pyproject.toml
 serve: $(STAMP) ## set up and run the site on the sample guides at http://127.0.0.1:8000
 	$(BIN)/bilang-karyo serve
 
-test: system-deps $(STAMP) lint typecheck pytest ## set up and run every check and test, browser tests included
+test: system-deps bench-deps $(STAMP) lint typecheck pytest ## set up and run every check and test, browser tests included
 
-system-deps: ## install Debian's chromium for the browser tests, if missing
-	@bash scripts/install-system-deps.sh
+system-deps: ## install Debian's chromium, wrk, nginx and npm (browser tests, bench), if missing
+	@bash scripts/install-system-deps.sh wrk nginx npm
+
+$(BENCH_NODE): bench/package.json bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund --loglevel=error
+	touch $(BENCH_NODE)
+
+bench-deps: system-deps $(BENCH_NODE) ## install the bench's tools (wrk, nginx, Lighthouse from npm)
+
+bench: bench-deps $(STAMP) ## run the full benchmark (about 20 min); writes bench/results/ and bench/REPORT.md
+	$(BIN)/python -m bench --publish-report
+
+bench-quick: bench-deps $(STAMP) ## check that every bench step runs (about a minute); figures are not meaningful
+	$(BIN)/python -m bench --quick
 
 lint: $(STAMP)
-	$(BIN)/ruff check server tests scripts
-	$(BIN)/ruff format --check server tests scripts
+	$(BIN)/ruff check server tests scripts bench
+	$(BIN)/ruff format --check server tests scripts bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The bench's quick run loads both cores for a minute: it runs alone, after the others,
+# so that it neither slows their browser tests nor is slowed by them.
 pytest: $(STAMP)
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto -m "not bench"
+	$(BIN)/pytest -m bench
 
 samples: $(STAMP) ## rebuild the sample guide PDFs in guides/
 	$(BIN)/python scripts/make_sample_guides.py

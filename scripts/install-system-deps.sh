@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need (chromium for the browser tests)
-# when they are missing. Runs as root on CI; uses sudo otherwise.
+# Installs the Debian packages the tests need (chromium for the browser tests,
+# plus those named as arguments, e.g. wrk and nginx for the bench) when they
+# are missing. Runs as root on CI; uses sudo otherwise.
 set -euo pipefail
 
 needed=()
 command -v chromium >/dev/null 2>&1 || needed+=(chromium)
 for extra in "$@"; do
-  command -v "${extra%%-*}" >/dev/null 2>&1 || needed+=("$extra")
+  # nginx lives in /usr/sbin, which a user's PATH may lack.
+  command -v "${extra%%-*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${extra%%-*}" ] || needed+=("$extra")
 done
 [ ${#needed[@]} -eq 0 ] && exit 0
 
@@ -15,3 +17,10 @@ sudo=""
 echo "Installing Debian packages: ${needed[*]}"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${needed[@]}" >/dev/null
+# Debian's nginx package starts a site on port 80; the bench runs its own nginx
+# on a loopback port, so stop the one we just installed.
+for package in "${needed[@]}"; do
+  case "$package" in
+    nginx | nginx-*) $sudo service nginx stop >/dev/null 2>&1 || true ;;
+  esac
+done

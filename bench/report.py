@@ -1,0 +1,422 @@
+"""The bench's report: JSON with every figure, and Markdown with the targets table first."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bench.steps import OK, StepResult
+
+KB = 1000
+PAGES = ("/", "guide page")
+
+
+def dig(data: Any, *keys: str) -> Any:
+    """`data[k1][k2]...`, or None where a key is missing or a figure is not available."""
+    for key in keys:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    if isinstance(data, dict) and "reason" in data and "status" in data:
+        return None
+    return data
+
+
+def _why(data: Any, *keys: str) -> str:
+    """Why a figure is missing: the recorded reason, or 'not measured'."""
+    for key in keys:
+        if not isinstance(data, dict) or key not in data:
+            return "not measured"
+        data = data[key]
+        if isinstance(data, dict) and "reason" in data and "status" in data:
+            return f"{data['status']}: {data['reason']}"
+    return "not measured"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("met" if ok else "**missed**")
+
+
+def _rps(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f} req/s"
+
+
+def target_rows(figures: dict[str, Any]) -> list[list[str]]:
+    """One row per target of issue 6: what, target, measured, nginx in the same run, verdict."""
+    urls = dig(figures, "throughput", "urls") or {}
+    rows: list[list[str]] = []
+
+    def server(label: str, name: str, key: str) -> float | None:
+        value = dig(urls, label, "servers", name, key)
+        return float(value) if value is not None else None
+
+    for label, target, minimum in (
+        ("landing page /", "≥ 0.35x (aim 0.5x)", 0.35),
+        ("guide PDF", "≥ 0.6x", 0.6),
+    ):
+        ratio = dig(urls, label, "ratio_vs_nginx")
+        ours = server(label, "bilang-karyo", "requests_per_second")
+        nginx = server(label, "nginx", "requests_per_second")
+        measured = f"{ratio}x ({_rps(ours)})" if ratio is not None else _why(urls, label)
+        verdict = _verdict(None if ratio is None else ratio >= minimum)
+        if label == "landing page /" and ratio is not None and ratio >= minimum:
+            verdict += " (aim 0.5x: " + ("met)" if ratio >= 0.5 else "not yet)")
+        rows.append([f"{label} req/s vs nginx", target, measured, _rps(nginx), verdict])
+
+    naive_landing = dig(urls, "landing page /", "ratio_vs_naive")
+    naive_pdf = dig(urls, "guide PDF", "ratio_vs_naive")
+    naive_ok = None
+    if naive_landing is not None and naive_pdf is not None:
+        naive_ok = naive_landing >= 10 and naive_pdf >= 10
+    rows.append(
+        [
+            "vs naive StaticFiles (landing, PDF)",
+            "≥ 10x on both",
+            f"{naive_landing}x, {naive_pdf}x",
+            "naive: "
+            f"{_rps(server('landing page /', 'naive StaticFiles', 'requests_per_second'))}, "
+            f"{_rps(server('guide PDF', 'naive StaticFiles', 'requests_per_second'))}",
+            _verdict(naive_ok),
+        ]
+    )
+
+    connections = dig(figures, "throughput", "wrk", "connections")
+    p99 = server("landing page /", "bilang-karyo", "p99_ms")
+    nginx_p99 = server("landing page /", "nginx", "p99_ms")
+    rows.append(
+        [
+            f"p99 latency, landing page ({connections} connections)",
+            "≤ 20 ms at 50 connections",
+            f"{p99:.2f} ms" if p99 is not None else _why(urls, "landing page /"),
+            f"{nginx_p99:.2f} ms" if nginx_p99 is not None else "n/a",
+            _verdict(None if p99 is None else p99 <= 20),
+        ]
+    )
+
+    rss = dig(figures, "memory", "sample guides", "peak_rss_mb_after_load")
+    nginx_rss = dig(figures, "throughput", "peak_rss_mb_after_load", "nginx worker(s)")
+    rows.append(
+        [
+            "peak RSS, sample guides",
+            "≤ 100 MB",
+            f"{rss} MB" if rss is not None else "n/a",
+            f"{nginx_rss} MB (master + worker)" if nginx_rss is not None else "n/a",
+            _verdict(None if rss is None else rss <= 100),
+        ]
+    )
+
+    visit = dig(figures, "download", "first_visit", "page_load", "bytes_without_pdfs")
+    with_sw = dig(
+        figures, "download", "first_visit", "with_service_worker_install", "bytes_without_pdfs"
+    )
+    measured = f"{visit / KB:.1f} KB page load" if visit is not None else "n/a"
+    verdict = _verdict(None if visit is None else visit <= 30 * KB)
+    if with_sw is not None:
+        measured += f"; {with_sw / KB:.1f} KB with the service worker's precache"
+        verdict += f" / {_verdict(with_sw <= 30 * KB)} with precache"
+    else:
+        measured += (
+            f"; precache: {_why(figures, 'download', 'first_visit', 'with_service_worker_install')}"
+        )
+    rows.append(["first visit, compressed, PDFs aside", "≤ 30 KB", measured, "-", verdict])
+
+    drop = dig(figures, "catalog", "dropped PDF until served")
+    rows.append(
+        [
+            "dropped PDF → served",
+            "≤ 2 s",
+            f"{drop['median_seconds']} s median, {drop['max_seconds']} s max "
+            f"({drop['pdf_bytes'] / 1e6:.1f} MB PDF)"
+            if drop
+            else "n/a",
+            "-",
+            _verdict(None if not drop else drop["max_seconds"] <= 2),
+        ]
+    )
+
+    for page in PAGES:
+        scores = dig(figures, "lighthouse", page, "scores")
+        ok = None
+        if scores:
+            ok = scores["performance"] >= 95 and all(
+                scores[c] == 100 for c in ("accessibility", "best-practices", "seo")
+            )
+        rows.append(
+            [
+                f"Lighthouse mobile, {page}",
+                "perf ≥ 95; a11y, best practices, SEO 100",
+                "{performance} / {accessibility} / {best-practices} / {seo}".format(**scores)
+                if scores
+                else _why(figures, "lighthouse", page),
+                "-",
+                _verdict(ok),
+            ]
+        )
+    return rows
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += [
+        "| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows
+    ]
+    return "\n".join(lines)
+
+
+def _throughput_table(figures: dict[str, Any]) -> str:
+    rows = []
+    for label, data in (dig(figures, "throughput", "urls") or {}).items():
+        if "servers" not in data:
+            rows.append([label, _why(figures, "throughput", "urls", label)] + [""] * 9)
+            continue
+        servers = data["servers"]
+        cells = [label, f"{data['body_bytes']:,} ({data['content_encoding']})"]
+        for name in ("bilang-karyo", "nginx", "naive StaticFiles"):
+            s = servers[name]
+            cells += [f"{s['requests_per_second']:,.0f}", f"{s['p50_ms']:.2f} / {s['p99_ms']:.2f}"]
+        cells += [f"{data['ratio_vs_nginx']}x", f"{data['ratio_vs_naive']}x"]
+        rows.append(cells)
+    header = [
+        "URL",
+        "body bytes",
+        "ours req/s",
+        "ours p50/p99 ms",
+        "nginx req/s",
+        "nginx p50/p99 ms",
+        "naive req/s",
+        "naive p50/p99 ms",
+        "ours/nginx",
+        "ours/naive",
+    ]
+    return _table(header, rows)
+
+
+def _scaling_table(figures: dict[str, Any]) -> str:
+    rows = []
+    for workers, by_url in (dig(figures, "scaling") or {}).items():
+        for label, data in by_url.items():
+            rows.append(
+                [
+                    workers,
+                    label,
+                    f"{data['bilang-karyo']['requests_per_second']:,.0f}",
+                    f"{data['bilang-karyo']['p99_ms']:.2f}",
+                    f"{data['nginx']['requests_per_second']:,.0f}",
+                    f"{data['nginx']['p99_ms']:.2f}",
+                    f"{data['ratio_vs_nginx']}x",
+                ]
+            )
+    header = ["workers", "URL", "ours req/s", "ours p99 ms", "nginx req/s", "nginx p99 ms", "ratio"]
+    return _table(header, rows)
+
+
+def _memory_table(figures: dict[str, Any]) -> str:
+    rows = []
+    for label, data in (dig(figures, "memory") or {}).items():
+        rows.append(
+            [
+                label,
+                f"{data['startup_seconds']} s",
+                f"{data['peak_rss_mb_after_start']} MB",
+                f"{data['peak_rss_mb_after_load']} MB",
+                f"{data['paths_answering_200']}/{data['paths_fetched']}",
+            ]
+        )
+    header = ["guides", "start-up", "peak RSS after start", "peak RSS after load", "paths 200"]
+    return _table(header, rows)
+
+
+def _value(figure: Any, unit: str) -> str:
+    if isinstance(figure, dict) and "reason" in figure:
+        return f"{figure['status']}: {figure['reason']}"
+    return "n/a" if figure is None else f"{figure}{unit}"
+
+
+def _catalog_lines(figures: dict[str, Any]) -> list[str]:
+    catalog = dig(figures, "catalog") or {}
+    lines = []
+    drop = catalog.get("dropped PDF until served")
+    if drop:
+        lines.append(
+            f"- Dropped PDF ({drop['pdf_bytes'] / 1e6:.1f} MB) until served: median "
+            f"{drop['median_seconds']} s, max {drop['max_seconds']} s over {drop['drops']} drops."
+        )
+    publish = catalog.get("publish")
+    if isinstance(publish, dict) and "command_seconds" in publish:
+        lines.append(
+            f"- Publish of a {publish['pdf_bytes'] / 1e6:.1f} MB PDF: command "
+            f"{publish['command_seconds']} s, served after {publish['served_seconds']} s, "
+            f"reader pages after {_value(publish['reader_pages_seconds'], ' s')}."
+        )
+    elif publish is not None:
+        lines.append(f"- Publish: {_value(publish, '')}.")
+    for key, start in catalog.items():
+        if key.startswith("start with"):
+            lines.append(
+                f"- Start with {start['guides']} guides of {start['pdf_bytes_each'] / 1e6:.1f} MB: "
+                f"first start {start['first start (empty data folder)']['seconds']} s, "
+                f"restart {start['restart']['seconds']} s (launch until /healthz lists them all)."
+            )
+    return lines
+
+
+def _download_lines(figures: dict[str, Any]) -> list[str]:
+    download = dig(figures, "download") or {}
+    lines = []
+    visit = download.get("first_visit", {})
+    load = dig(visit, "page_load")
+    if load:
+        lines.append(
+            f"- First visit to / (real Chromium, bytes on the wire incl. headers): "
+            f"{load['bytes_without_pdfs']:,} B until the load event, PDFs aside."
+        )
+    sw = dig(visit, "with_service_worker_install")
+    lines.append(
+        "- With the service worker installed and its precache done: "
+        + (
+            f"{sw['bytes_without_pdfs']:,} B, PDFs aside ({sw['bytes_total']:,} B in all)."
+            if sw
+            else _why(visit, "with_service_worker_install") + "."
+        )
+    )
+    pre = dig(download, "shell_precache")
+    lines.append(
+        "- Shell precache list in /sw.js: "
+        + (
+            f"{pre['entries']} entries, {pre['body_bytes']:,} B of compressed bodies "
+            f"({pre['bytes_with_headers']:,} B with headers); "
+            f"sw.js itself {pre['sw_js_bytes']:,} B."
+            if pre
+            else _why(download, "shell_precache") + "."
+        )
+    )
+    save = dig(visit, "save_all")
+    expected = download.get("save_all_expected")
+    lines.append(
+        '- "Save all guides": '
+        + (
+            f"{save['bytes_total']:,} B measured in the browser ({save['by_kind']})"
+            if save
+            else _why(visit, "save_all")
+        )
+        + (
+            f"; the catalog lists {expected['files']} files, {expected['pdf_bytes']:,} B of PDFs."
+            if expected
+            else "."
+        )
+    )
+    if visit.get("page_errors"):
+        lines.append(f"- Page errors seen: {visit['page_errors']}")
+    return lines
+
+
+def _lighthouse_table(figures: dict[str, Any]) -> str:
+    rows = []
+    for page in PAGES:
+        data = dig(figures, "lighthouse", page)
+        if not data:
+            continue
+        s, m = data["scores"], data["metrics"]
+        rows.append(
+            [
+                f"{page} ({data['path']})",
+                str(s["performance"]),
+                str(s["accessibility"]),
+                str(s["best-practices"]),
+                str(s["seo"]),
+                f"{m['first-contentful-paint']:.0f} ms",
+                f"{m['largest-contentful-paint']:.0f} ms",
+                f"{m['total-blocking-time']:.0f} ms",
+                f"{m['cumulative-layout-shift']:.3f}",
+            ]
+        )
+    header = ["page", "perf", "a11y", "best pr.", "SEO", "FCP", "LCP", "TBT", "CLS"]
+    return _table(header, rows)
+
+
+def render_markdown(run: dict[str, Any]) -> str:
+    machine = run["machine"]
+    figures = {step["name"]: step["figures"] for step in run["steps"]}
+    wrk = dig(figures, "throughput", "wrk") or {}
+    out = [
+        f"# Bilang Karyo benchmark ({'quick' if run['quick'] else 'full'} run)",
+        "",
+        f"Run {run['date']} on {machine['cpu']} ({machine['cores']} cores, "
+        f"{machine['memory_gb']} GB), {machine['os']}; commit {machine['commit']}.",
+        f"Python {machine['python']}, uvicorn {machine['uvicorn']} (uvloop, httptools, no "
+        f"access log), nginx {machine['nginx']}, {machine['wrk']}, Lighthouse "
+        f"{machine['lighthouse']}, {machine['chromium']}.",
+        "",
+        f"wrk -t{wrk.get('threads')} -c{wrk.get('connections')} -d{wrk.get('seconds')}s, "
+        f"median of {wrk.get('runs')} runs, all on 127.0.0.1; wrk shares the machine's cores "
+        "with the server, so ratios within this run matter more than absolute figures.",
+        "",
+        "## Targets",
+        "",
+        _table(["what", "target", "measured", "nginx (same run)", "verdict"], target_rows(figures)),
+        "",
+        "## Throughput and latency",
+        "",
+        "Every server sends the same bytes: nginx and the naive app serve files copied from "
+        "our responses (compressed where we compress, for `Accept-Encoding: gzip, deflate, br, "
+        "zstd`). nginx also sends our headers; the naive `StaticFiles` app sends the bytes as "
+        "they are.",
+        "",
+        _throughput_table(figures),
+        "",
+        "## Scaling",
+        "",
+        _scaling_table(figures),
+        "",
+        "## Memory (peak RSS, VmHWM)",
+        "",
+        _memory_table(figures),
+        "",
+        "## Catalog work",
+        "",
+        *_catalog_lines(figures),
+        "",
+        "## What the phone downloads",
+        "",
+        *_download_lines(figures),
+        "",
+        "## Lighthouse (mobile preset, median score)",
+        "",
+        _lighthouse_table(figures),
+        "",
+        "## Steps",
+        "",
+        _table(
+            ["step", "status", "seconds", "note"],
+            [
+                [
+                    s["title"],
+                    s["status"],
+                    f"{s['seconds']:.1f}",
+                    "" if s["status"] == OK else s["reason"].splitlines()[-1],
+                ]
+                for s in run["steps"]
+            ],
+        ),
+        "",
+    ]
+    return "\n".join(out)
+
+
+def write_reports(run: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
+    from server.blobs import write_atomically
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = run["date"].replace(":", "").replace("-", "")[:15]
+    json_path = out_dir / f"bench-{stamp}.json"
+    md_path = out_dir / f"bench-{stamp}.md"
+    write_atomically(json_path, json.dumps(run, indent=1).encode())
+    write_atomically(md_path, render_markdown(run).encode())
+    write_atomically(out_dir / "latest.json", json.dumps(run, indent=1).encode())
+    write_atomically(out_dir / "latest.md", render_markdown(run).encode())
+    return json_path, md_path
+
+
+def steps_as_dicts(results: list[StepResult]) -> list[dict[str, Any]]:
+    return [r.as_dict() for r in results]
