@@ -27,9 +27,25 @@
     return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
   }
 
+  function remembered(key) {
+    try {
+      return localStorage.getItem(key);
+    } catch {
+      return null; // Storage blocked: behave as on a first visit.
+    }
+  }
+
+  function remember(key, value) {
+    try {
+      localStorage.setItem(key, value);
+    } catch {
+      // Storage full or blocked: forgetting is harmless here.
+    }
+  }
+
   function readSaved() {
     try {
-      const saved = JSON.parse(localStorage.getItem(SAVED_KEY) || '[]');
+      const saved = JSON.parse(remembered(SAVED_KEY) || '[]');
       return Array.isArray(saved) ? saved.filter((key) => typeof key === 'string') : [];
     } catch {
       return [];
@@ -37,11 +53,7 @@
   }
 
   function writeSaved(keys) {
-    try {
-      localStorage.setItem(SAVED_KEY, JSON.stringify([...new Set(keys)].sort()));
-    } catch {
-      // Storage full or blocked: the caches still hold what they hold.
-    }
+    remember(SAVED_KEY, JSON.stringify([...new Set(keys)].sort()));
   }
 
   function isInstalled() {
@@ -83,11 +95,11 @@
 
   function offerIosHint() {
     const hint = byId('ios-hint');
-    if (!isIosSafari() || isInstalled() || localStorage.getItem(HINT_CLOSED_KEY)) return;
+    if (!isIosSafari() || isInstalled() || remembered(HINT_CLOSED_KEY)) return;
     show(hint);
     hint.querySelector('button').addEventListener('click', () => {
       show(hint, false);
-      localStorage.setItem(HINT_CLOSED_KEY, '1');
+      remember(HINT_CLOSED_KEY, '1');
     });
   }
 
