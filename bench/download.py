@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import tempfile
+import time
 from typing import Any
 
 from playwright.async_api import Page, async_playwright
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from bench.guides import SAMPLE_OFFICE, copy_sample_guides
 from bench.plan import Plan
@@ -102,7 +104,7 @@ async def _save_all_in_browser(page: Page, proxy: CountingProxy) -> Figures:
     section = page.locator("#save-all")
     try:
         await section.wait_for(state="visible", timeout=10_000)
-    except Exception:
+    except PlaywrightTimeout:
         return unavailable('no visible "save all guides" section on the landing page')
     before = proxy.snapshot()
     button = section.locator("button")
@@ -112,6 +114,19 @@ async def _save_all_in_browser(page: Page, proxy: CountingProxy) -> Figures:
     )
     await proxy.wait_idle(quiet=1.0, timeout=_WAIT_MS)
     return _split(proxy.snapshot(), before)
+
+
+async def _registers_worker(page: Page, timeout: float = 10) -> bool:
+    """Whether the page registers a service worker (app.js may do so after the load event)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await page.evaluate(
+            "async () => 'serviceWorker' in navigator && "
+            "!!(await navigator.serviceWorker.getRegistration())"
+        ):
+            return True
+        await asyncio.sleep(0.1)
+    return False
 
 
 async def _browse(server: Running) -> Figures:
@@ -138,10 +153,7 @@ async def _browse(server: Running) -> Figures:
                         f"http://127.0.0.1:{port}/", wait_until="load", timeout=_WAIT_MS
                     )
                     at_load = proxy.snapshot()
-                    has_worker = await page.evaluate(
-                        "async () => 'serviceWorker' in navigator && "
-                        "!!(await navigator.serviceWorker.getRegistration())"
-                    )
+                    has_worker = await _registers_worker(page)
                     figures: Figures = {"page_load": _split(at_load)}
                     if has_worker:
                         await page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")

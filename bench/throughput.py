@@ -8,7 +8,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.guides import SAMPLE_OFFICE, copy_sample_guides
+from bench.guides import SAMPLE_OFFICE, copy_sample_guides, make_guides_folder
 from bench.memory import peak_rss_mb, workers_peak_rss_mb
 from bench.mirror import nginx_config, static_folder
 from bench.plan import Plan
@@ -26,6 +26,7 @@ from bench.steps import Figures, median, unavailable
 from bench.wrk import WrkError, WrkResult, run_wrk
 
 OURS, NGINX, NAIVE = "bilang-karyo", "nginx", "naive StaticFiles"
+LARGE_PDF = "large guide PDF (2 MiB, generated)"
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,39 @@ def _ratio(ours: Figures, other: Figures) -> float:
     return round(float(ours["requests_per_second"]) / float(other["requests_per_second"]), 3)
 
 
+def _url_figures(
+    targets: list[Target], snapshots: dict[str, Response], measured: dict[str, dict[str, Figures]]
+) -> Figures:
+    urls: Figures = {}
+    for target in targets:
+        by_server = measured[target.label]
+        response = snapshots[target.path]
+        urls[target.label] = {
+            "path": target.path,
+            "body_bytes": len(response.body),
+            "content_encoding": response.header("content-encoding") or "identity",
+            "servers": by_server,
+            "ratio_vs_nginx": _ratio(by_server[OURS], by_server[NGINX]),
+            "ratio_vs_naive": _ratio(by_server[OURS], by_server[NAIVE]),
+        }
+    return urls
+
+
+def _large_pdf(plan: Plan, work: Path) -> Figures:
+    """The same comparison for one large generated guide PDF; the samples are small."""
+    guides = make_guides_folder(work / "large-guides", 1, plan.generated_size)
+    ours, _ = start_ours(guides, work / "large-data", work / "large.log", SAMPLE_OFFICE)
+    try:
+        targets, _missing = discover_targets(ours.port)
+        pdf = [Target(LARGE_PDF, t.path) for t in targets if t.label == "guide PDF"]
+        snapshots = snapshot(ours.port, pdf)
+        with mirrors(snapshots, work / "large") as others:
+            measured = compare(plan, {OURS: ours, **others}, pdf)
+    finally:
+        ours.stop()
+    return _url_figures(pdf, snapshots, measured)
+
+
 def measure_throughput(plan: Plan) -> Figures:
     work = plan.work_dir / "throughput"
     work.mkdir(parents=True)
@@ -162,19 +196,9 @@ def measure_throughput(plan: Plan) -> Figures:
         ours_rss = peak_rss_mb(ours.pid)
     finally:
         ours.stop()
-    urls: Figures = {}
-    for target in targets:
-        by_server = measured[target.label]
-        response = snapshots[target.path]
-        urls[target.label] = {
-            "path": target.path,
-            "body_bytes": len(response.body),
-            "content_encoding": response.header("content-encoding") or "identity",
-            "servers": by_server,
-            "ratio_vs_nginx": _ratio(by_server[OURS], by_server[NGINX]),
-            "ratio_vs_naive": _ratio(by_server[OURS], by_server[NAIVE]),
-        }
+    urls = _url_figures(targets, snapshots, measured)
     urls.update(missing)
+    urls.update(_large_pdf(plan, work))
     return {
         "wrk": {
             "threads": plan.threads,

@@ -16,7 +16,15 @@ from server.settings import PROJECT_ROOT
 pytestmark = pytest.mark.bench
 
 STEPS = ["throughput", "scaling", "memory", "catalog", "download", "lighthouse"]
-URLS = ["landing page /", "landing page /en/", "guide page", "guide PDF", "/sw.js", "/api/guides"]
+URLS = [
+    "landing page /",
+    "landing page /en/",
+    "guide page",
+    "guide PDF",
+    "/sw.js",
+    "/api/guides",
+    "large guide PDF (2 MiB, generated)",
+]
 SERVERS = ["bilang-karyo", "nginx", "naive StaticFiles"]
 
 
