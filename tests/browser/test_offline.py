@@ -6,7 +6,7 @@ import os
 import signal
 
 import pytest
-from playwright.sync_api import Route, expect
+from playwright.sync_api import Request, Route, expect
 
 from server.i18n import format_size
 from tests.browser.harness import (
@@ -48,6 +48,17 @@ def test_an_opened_guide_reopens_offline_after_a_browser_relaunch(
     page.goto(live_server.url + "/")
     wait_for_control(page)
     open_guide(page, live_server.url, "/guides/antrian-paspor")
+    # Cache first: with the server up, the saved copy answers and the worker asks nobody.
+    asked: list[str] = []
+
+    def from_worker(request: Request) -> None:
+        if request.service_worker is not None:
+            asked.append(request.url)
+
+    assert browser.context is not None
+    browser.context.on("request", from_worker)
+    again = fetch_in_page(page, served["url"])
+    assert (again["status"], again["sha256"], asked) == (200, served["sha256"], [])
     browser.problems.check()
     browser.close()
     live_server.kill()
