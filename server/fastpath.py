@@ -15,9 +15,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.blobs import BlobStore
 from server.catalog import GuideFile
-from server.prebuilt import IMMUTABLE, Headers, Prebuilt
+from server.language import choice_cookie, landing_redirect
+from server.prebuilt import IMMUTABLE, LANDING_VARY, Headers, Prebuilt
 from server.ranges import ByteRange, Unsatisfiable, parse_range
-from server.security import SECURITY_HEADERS
+from server.security import SECURITY_HEADERS, with_hsts
 from server.site import LiveSite
 from server.usage import UsageCounter
 
@@ -71,6 +72,9 @@ class FastPath:
         self.usage = usage
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("scheme") == "https":
+            # Behind a trusted HTTPS proxy (uvicorn sets the scheme from its headers).
+            send = with_hsts(send)
         if scope["type"] == "http" and _header_bytes(scope) > MAX_HEADER_BYTES:
             await _respond(
                 send,
@@ -87,6 +91,21 @@ class FastPath:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
             site = self.live.site
             path: str = scope["path"]
+            if path == "/" and (location := landing_redirect(scope)) is not None:
+                await _respond(
+                    send,
+                    302,
+                    [
+                        (b"location", location.encode("latin-1")),
+                        (b"cache-control", b"no-cache"),
+                        (b"vary", LANDING_VARY.encode()),
+                        (b"content-length", b"0"),
+                        *SECURITY_HEADERS,
+                    ],
+                    b"",
+                    head=True,
+                )
+                return
             prebuilt = site.responses.get(path)
             if prebuilt is not None:
                 await self._send_prebuilt(scope, send, prebuilt)
@@ -111,6 +130,8 @@ class FastPath:
                 if_none_match = value.decode("latin-1")
         body, encoding, etag = prebuilt.variant(accept_encoding)
         headers = [*prebuilt.headers, (b"etag", etag.encode())]
+        if scope["query_string"] and (cookie := choice_cookie(scope)) is not None:
+            headers.append((b"set-cookie", cookie))
         if if_none_match and prebuilt.matches(if_none_match):
             await _respond(send, 304, headers, b"", head=True)
             return

@@ -13,6 +13,8 @@ from server.security import SECURITY_HEADERS
 HTML = "text/html; charset=utf-8"
 NO_CACHE = "no-cache"
 IMMUTABLE = "public, max-age=31536000, immutable"
+# `/` may redirect to `/en/` by the applicant's language (server/language.py).
+LANDING_VARY = "Accept-Encoding, Accept-Language, Cookie"
 # Below this, compression costs more bytes (headers, framing) than it saves.
 _MIN_COMPRESS = 512
 _COMPRESSIBLE = (
@@ -75,6 +77,7 @@ def prebuild(
     content_type: str,
     cache_control: str = NO_CACHE,
     extra_headers: Headers | None = None,
+    vary: str = "Accept-Encoding",
 ) -> Prebuilt:
     digest = hashlib.sha256(body).hexdigest()
     compressible = len(body) >= _MIN_COMPRESS and content_type.startswith(_COMPRESSIBLE)
@@ -85,7 +88,7 @@ def prebuild(
         (b"cache-control", cache_control.encode()),
     ]
     if compressible:
-        headers.append((b"vary", b"Accept-Encoding"))
+        headers.append((b"vary", vary.encode()))
     headers.extend(extra_headers or [])
     headers.extend(SECURITY_HEADERS)
     return Prebuilt(

@@ -16,7 +16,7 @@ from server.i18n import LANGS, lang_prefix
 from server.manifest import FAVICON_URL, MANIFEST_TYPE, favicon, manifest_url, web_manifest
 from server.office import Office
 from server.pages import PageRenderer
-from server.prebuilt import HTML, Prebuilt, prebuild
+from server.prebuilt import HTML, LANDING_VARY, Prebuilt, prebuild
 from server.qr import qr_png, qr_svg
 from server.service_worker import WORKER_URL, build_worker
 
@@ -38,7 +38,9 @@ def build_site(catalog: Catalog, office: Office, renderer: PageRenderer, assets:
     responses: dict[str, Prebuilt] = dict(assets.responses)
     pages = renderer.render_site(catalog, office)
     for path, html in pages.items():
-        responses[path] = prebuild(html, HTML)
+        responses[path] = prebuild(
+            html, HTML, vary=LANDING_VARY if path == "/" else "Accept-Encoding"
+        )
     for lang in LANGS:
         manifest = web_manifest(lang, office, renderer.messages, assets)
         responses[manifest_url(lang)] = prebuild(manifest, MANIFEST_TYPE)

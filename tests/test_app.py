@@ -57,8 +57,8 @@ def test_english_pages_live_under_en(client: TestClient) -> None:
 def test_every_page_has_a_language_switch_to_the_same_page(client: TestClient, path: str) -> None:
     html = client.get(path).text
     bare = path.removeprefix("/en")
-    assert f'href="{bare}" hreflang="id"' in html
-    assert f'href="/en{bare}" hreflang="en"' in html
+    assert f'href="{bare}?lang=id" hreflang="id"' in html
+    assert f'href="/en{bare}?lang=en" hreflang="en"' in html
 
 
 def test_guide_page_shows_summary_size_date_languages_and_pdf(client: TestClient) -> None:
@@ -147,7 +147,7 @@ def test_pages_are_compressed_by_accept_encoding(
 ) -> None:
     plain = client.get("/", headers=IDENTITY).content
     response = client.get("/", headers={"Accept-Encoding": accept})
-    assert response.headers["vary"] == "Accept-Encoding"
+    assert "Accept-Encoding" in response.headers["vary"]
     assert response.headers.get("content-encoding") == encoding
     # httpx decodes the body; the raw length shows it was compressed on the wire.
     assert response.content == plain

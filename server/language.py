@@ -1,0 +1,88 @@
+"""Which language an applicant gets: Accept-Language on the first visit, then their own choice.
+
+The choice is remembered in one cookie holding only "id" or "en", set when the
+applicant uses the language switch (its links carry `?lang=`). Nothing else is
+stored, and the cookie never reaches the usage records.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from starlette.types import Scope
+
+from server.i18n import DEFAULT_LANG, LANGS
+
+LANG_COOKIE = "bk_lang"
+_YEAR = 365 * 24 * 3600
+# Languages whose readers are better served by the Indonesian pages than the English ones.
+_INDONESIAN_READERS = {"id", "in", "jv", "su", "ms", "mad", "ban"}
+
+
+def prefers_english(accept_language: str) -> bool:
+    """True when English ranks above every Indonesian-reading language in the header."""
+    best_en = best_id = 0.0
+    for item in accept_language.split(",")[:20]:
+        tag, _, params = item.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        quality = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if primary == "en":
+            best_en = max(best_en, quality)
+        elif primary in _INDONESIAN_READERS:
+            best_id = max(best_id, quality)
+    return best_en > best_id
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+def remembered_language(scope: Scope) -> str | None:
+    for part in _header(scope, b"cookie").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == LANG_COOKIE and value in LANGS:
+            return value
+    return None
+
+
+def switched_language(scope: Scope) -> str | None:
+    """The language named by the switch link's `?lang=`, if any."""
+    query = bytes(scope.get("query_string", b"")).decode("latin-1")
+    for name, value in parse_qsl(query):
+        if name == "lang" and value in LANGS:
+            return value
+    return None
+
+
+def landing_redirect(scope: Scope) -> str | None:
+    """Where `/` should send this request instead of serving Indonesian, if anywhere."""
+    if switched_language(scope) is not None:
+        return None
+    lang = remembered_language(scope)
+    if lang is None and prefers_english(_header(scope, b"accept-language")):
+        lang = "en"
+    if lang is None or lang == DEFAULT_LANG:
+        return None
+    query = bytes(scope.get("query_string", b"")).decode("latin-1")
+    return f"/{lang}/" + (f"?{query}" if query else "")
+
+
+def choice_cookie(scope: Scope) -> bytes | None:
+    """A Set-Cookie value when the request records a new choice."""
+    chosen = switched_language(scope)
+    if chosen is None or chosen == remembered_language(scope):
+        return None
+    secure = "; Secure" if scope.get("scheme") == "https" else ""
+    return (
+        f"{LANG_COOKIE}={chosen}; Path=/; Max-Age={_YEAR}; SameSite=Lax; HttpOnly{secure}".encode()
+    )
