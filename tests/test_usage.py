@@ -198,9 +198,10 @@ def test_the_dashboard_shows_the_counts(settings: Settings) -> None:
 
 def test_the_privacy_page_says_what_is_stored(site: TestClient) -> None:
     page = site.get("/privacy").text
-    assert "Tidak ada cookie, tidak ada alamat IP" in page
+    assert "tidak memakai cookie, tidak menyimpan alamat IP" in page
+    assert "bk_lang" in page
     english = site.get("/en/privacy").text
-    assert "No cookies, no IP addresses and no personal data are stored" in english
+    assert "uses no cookies and stores no IP addresses and no personal data" in english
 
 
 def test_counts_written_on_shutdown_are_kept(settings: Settings, tmp_path: Path) -> None:
