@@ -20,7 +20,7 @@ class AccountError(Exception):
 
 
 def check_name(name: str) -> str:
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         raise AccountError(
             f"account name {name!r}: use 2 to 32 lower-case letters, digits, '.', '_' or '-'"
         )

@@ -219,7 +219,7 @@ def _add_dropped_files(
 ) -> None:
     """Serve PDFs dropped in without a catalog entry, so a new guide shows up at once."""
     for name in sorted(names):
-        match = _DROPPED_NAME.match(name)
+        match = _DROPPED_NAME.fullmatch(name)
         if not match or not is_valid_slug(match["slug"]):
             warnings.append(f"{name}: ignored; name it <slug>.id.pdf or <slug>.en.pdf")
             continue

@@ -16,6 +16,8 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX = 64
 FILENAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.pdf$")
 TEXT_MAX = 2000
+# TOML integers stop at 64 bits; button orders need far fewer.
+ORDER_MAX = 1_000_000
 
 
 class CatalogError(Exception):
@@ -40,11 +42,11 @@ class GuideEntry:
 
 
 def is_valid_slug(slug: str) -> bool:
-    return len(slug) <= SLUG_MAX and SLUG_PATTERN.match(slug) is not None
+    return len(slug) <= SLUG_MAX and SLUG_PATTERN.fullmatch(slug) is not None
 
 
 def is_valid_filename(name: str) -> bool:
-    return FILENAME_PATTERN.match(name) is not None and ".." not in name
+    return FILENAME_PATTERN.fullmatch(name) is not None and ".." not in name
 
 
 def parse_catalog(text: str, path: Path) -> list[GuideEntry]:
@@ -97,8 +99,10 @@ def _parse_entry(raw: Any, where: str) -> GuideEntry:
         raise CatalogError(f"{where}: unknown field(s): {', '.join(sorted(unknown))}")
 
     order = raw.get("order")
-    if not isinstance(order, int) or isinstance(order, bool):
-        raise CatalogError(f"{where}: field 'order' must be a whole number")
+    if not isinstance(order, int) or isinstance(order, bool) or abs(order) > ORDER_MAX:
+        raise CatalogError(
+            f"{where}: field 'order' must be a whole number between {-ORDER_MAX} and {ORDER_MAX}"
+        )
     featured = raw.get("featured", False)
     if not isinstance(featured, bool):
         raise CatalogError(f"{where}: field 'featured' must be true or false")

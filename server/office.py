@@ -124,7 +124,7 @@ def _parse(path: Path, data: Mapping[str, Any]) -> Office:
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise OfficeError(path, "public_url", f"must be a full http(s) URL, got {public_url!r}")
     colour = fields.text("theme_color")
-    if not _COLOUR.match(colour):
+    if not _COLOUR.fullmatch(colour):
         raise OfficeError(path, "theme_color", f"must look like #B71C1C, got {colour!r}")
 
     hours = fields.table("opening_hours")
@@ -136,7 +136,7 @@ def _parse(path: Path, data: Mapping[str, Any]) -> Office:
             "whatsapp.number",
             f"use the international format without the leading 0 (62...), got {number!r}",
         )
-    if not _PHONE.match(number):
+    if not _PHONE.fullmatch(number):
         raise OfficeError(path, "whatsapp.number", f"must be 8 to 15 digits, got {number!r}")
 
     social = []

@@ -33,8 +33,10 @@ from server.publish_checks import (
     check_lang,
     check_pdf,
     check_slug,
+    check_space,
     checked_sources,
     checked_texts,
+    disk_errors,
     read_limited,
 )
 from server.versions import Version, Versions, next_number
@@ -124,7 +126,10 @@ class Publisher:
             if texts is None or texts.last_checked is None:
                 # A new version means someone checked the guide today.
                 new_entry = replace(new_entry, last_checked=office_today())
-            self.store.put(data, digest)
+            blob = 0 if self.store.has(digest) else len(data)
+            check_space([(self.store.root, blob), (self.guides_dir, len(data))])
+            with disk_errors():
+                self.store.put(data, digest)
             checkpoint("blob-stored")
             number = self.next_number(slug)
             version = Version(
@@ -168,6 +173,7 @@ class Publisher:
             path = self.store.path_for(target.sha256)
             if not path.is_file() or sha256_hex(path.read_bytes()) != target.sha256:
                 raise PublishError("blob_missing", f"the stored copy of v{target.number} is gone")
+            check_space([(self.guides_dir, target.size)])
             number = self.next_number(slug)
             version = replace(
                 target,
@@ -299,7 +305,8 @@ class Publisher:
     # Helpers ---------------------------------------------------------------
 
     def commit(self, change: Change, notify: bool = True) -> None:
-        self.journal.commit(change)
+        with disk_errors():
+            self.journal.commit(change)
         if notify and self.on_change is not None:
             self.on_change()
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import re
-from collections.abc import Mapping
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import BinaryIO
 
 from server.catalog_file import LANGS, TEXT_MAX, is_valid_slug
@@ -14,6 +19,8 @@ from server.pdf import PdfError, inspect_pdf
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 _DROPPED_NAME = re.compile(r"^(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>id|en)\.pdf$")
 _CHUNK = 1024 * 1024
+# Room kept free beyond the files themselves: the database, its journal, the catalog.
+SPACE_MARGIN = 1024 * 1024
 
 
 class PublishError(Exception):
@@ -109,8 +116,46 @@ def checked_sources(values: tuple[str, ...]) -> tuple[str, ...]:
     return sources
 
 
+def check_space(needs: Iterable[tuple[Path, int]]) -> None:
+    """Refuse, before anything is written, a change the disk cannot hold.
+
+    `needs` pairs a folder with the bytes to be written in it; folders on the
+    same file system add up. The margin covers the database and the catalog.
+    """
+    by_device: dict[int, tuple[Path, int]] = {}
+    for folder, size in needs:
+        existing = next(p for p in (folder, *folder.parents) if p.exists())
+        device = existing.stat().st_dev
+        first, total = by_device.get(device, (existing, 0))
+        by_device[device] = (first, total + size)
+    for folder, size in by_device.values():
+        stats = os.statvfs(folder)
+        free = stats.f_bavail * stats.f_frsize
+        if free < size + SPACE_MARGIN:
+            raise disk_full(f"{folder}: {free} bytes free, {size + SPACE_MARGIN} needed")
+
+
+def disk_full(detail: str) -> PublishError:
+    return PublishError("disk_full", f"the disk is full: {detail}", 507)
+
+
+@contextlib.contextmanager
+def disk_errors() -> Iterator[None]:
+    """A write that fails for want of space (after `check_space`, a race) is a refusal too."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise disk_full(str(exc)) from None
+    except sqlite3.OperationalError as exc:
+        if "full" not in str(exc):
+            raise
+        raise disk_full(str(exc)) from None
+
+
 def dropped_owner(name: str) -> tuple[str, str] | None:
-    match = _DROPPED_NAME.match(name)
+    match = _DROPPED_NAME.fullmatch(name)
     if match is None or not is_valid_slug(match["slug"]):
         return None
     return match["slug"], match["lang"]

@@ -21,6 +21,19 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
+def with_hsts(send: Send) -> Send:
+    """`send`, adding HSTS to the response: for a request that came over HTTPS."""
+
+    async def send_with_hsts(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            if all(name.lower() != HSTS[0] for name, _ in headers):
+                message["headers"] = [*headers, HSTS]
+        await send(message)
+
+    return send_with_hsts
+
+
 class SecurityHeadersMiddleware:
     """Adds the headers to responses that did not already carry them."""
 

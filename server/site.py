@@ -135,7 +135,8 @@ class LiveSite:
         with self._lock:
             try:
                 catalog = load_catalog(self.guides_dir, self.store, self._cache)
-            except CatalogError as exc:
+            except (CatalogError, OSError) as exc:
+                # OSError: a PDF that cannot be read, or no room to store it (a full disk).
                 self.status.last_error = str(exc)
                 self.status.last_error_at = datetime.now(UTC)
                 log.error("catalog not loaded, still serving the last good one: %s", exc)

@@ -117,7 +117,7 @@ def parse_events(body: Any, guides: set[str], today: date | None = None) -> list
             continue
         event_id, metric = raw.get("id"), raw.get("type")
         guide, lang = raw.get("guide") or "", raw.get("lang") or ""
-        if not isinstance(event_id, str) or not _EVENT_ID.match(event_id):
+        if not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id):
             continue
         if metric not in METRICS or lang not in ("", *LANGS):
             continue

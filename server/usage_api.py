@@ -59,6 +59,8 @@ def usage_routes(live: LiveSite, store: UsageStore) -> list[Route]:
             events = parse_events(json.loads(body), {g.slug for g in live.site.catalog.guides})
         except (ValueError, UnicodeDecodeError) as exc:
             return JSONResponse({"error": str(exc)}, 400, headers=_NO_STORE)
+        except RecursionError:  # JSON nested deeper than the parser will go
+            return JSONResponse({"error": "nested too deeply"}, 400, headers=_NO_STORE)
         counted = await anyio.to_thread.run_sync(store.record_events, events)
         return JSONResponse({"received": len(events), "counted": counted}, headers=_NO_STORE)
 

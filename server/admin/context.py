@@ -12,6 +12,8 @@ import anyio.to_thread
 import jinja2
 from markupsafe import Markup, escape
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import Message
@@ -192,6 +194,10 @@ async def limited_form(request: Request, max_body: int) -> FormData:
         return await limited.form(max_files=4, max_fields=64, max_part_size=FORM_OVERHEAD)
     except BodyTooLarge:
         raise Refused(413, "too_large") from None
+    except (HTTPException, MultiPartException) as exc:
+        # Too many fields or files, a part over its limit, or a body that is not a form.
+        detail = exc.detail if isinstance(exc, HTTPException) else exc.message
+        raise Refused(400, "bad_form", str(detail)) from None
 
 
 Handler = Callable[[Request, Session], Awaitable[Response]]

@@ -80,9 +80,9 @@ def record_routes(admin: Admin) -> list[Route]:
         )
 
     async def usage_export(request: Request, session: Session) -> Response:
-        since = office_today() - timedelta(
-            days=int(request.query_params.get("days", "365")[:4] or 365)
-        )
+        raw = request.query_params.get("days", "")
+        days = int(raw) if raw.isdecimal() and len(raw) <= 4 else 365
+        since = office_today() - timedelta(days=days)
         rows = await run(admin.usage.rows, since)
         return _csv(usage_csv(rows), f"usage-{office_today().isoformat()}.csv")
 
