@@ -64,9 +64,21 @@ def switched_language(scope: Scope) -> str | None:
     return None
 
 
+def is_navigation(scope: Scope) -> bool:
+    """A person opening the page, not a script or service worker fetching it.
+
+    The worker precaches `/` itself; redirecting that fetch would fail its install.
+    """
+    mode = _header(scope, b"sec-fetch-mode")
+    if mode:
+        return mode == "navigate"
+    # Browsers too old to send Sec-Fetch-Mode still ask for HTML when navigating.
+    return "text/html" in _header(scope, b"accept")
+
+
 def landing_redirect(scope: Scope) -> str | None:
     """Where `/` should send this request instead of serving Indonesian, if anywhere."""
-    if switched_language(scope) is not None:
+    if switched_language(scope) is not None or not is_navigation(scope):
         return None
     lang = remembered_language(scope)
     if lang is None and prefers_english(_header(scope, b"accept-language")):

@@ -27,10 +27,13 @@ def test_prefers_english(header: str, english: bool) -> None:
     assert prefers_english(header) is english
 
 
+NAVIGATION = {"Sec-Fetch-Mode": "navigate", "Accept": "text/html,*/*;q=0.8"}
+
+
 def first_visit(client: TestClient, accept_language: str, path: str = "/") -> str | None:
     client.cookies.clear()
     response = client.get(
-        path, headers={"Accept-Language": accept_language}, follow_redirects=False
+        path, headers={**NAVIGATION, "Accept-Language": accept_language}, follow_redirects=False
     )
     return response.headers.get("location")
 
@@ -66,7 +69,9 @@ def test_switching_to_english_is_remembered(client: TestClient) -> None:
         "/en/guides/izin-tinggal?lang=en", headers={"Accept-Language": "id"}, follow_redirects=False
     )
     assert chosen.headers["set-cookie"].startswith("bk_lang=en;")
-    later = client.get("/?src=qr", headers={"Accept-Language": "id"}, follow_redirects=False)
+    later = client.get(
+        "/?src=qr", headers={**NAVIGATION, "Accept-Language": "id"}, follow_redirects=False
+    )
     assert later.status_code == 302 and later.headers["location"] == "/en/?src=qr"
 
 
@@ -79,3 +84,20 @@ def test_no_cookie_unless_the_applicant_chooses(client: TestClient) -> None:
 def test_landing_page_varies_by_language_and_cookie(client: TestClient) -> None:
     vary = client.get("/", headers={"Accept-Encoding": "gzip"}).headers["vary"]
     assert "Accept-Language" in vary and "Cookie" in vary
+
+
+def test_the_service_worker_precache_fetch_is_never_redirected(client: TestClient) -> None:
+    """The worker fetches `/` to precache it; a redirect there would fail its install."""
+    client.cookies.clear()
+    for headers in (
+        {"Sec-Fetch-Mode": "same-origin", "Accept": "*/*"},
+        {"Accept": "*/*"},  # a browser that sends no Sec-Fetch headers
+    ):
+        response = client.get(
+            "/", headers={**headers, "Accept-Language": "en-US"}, follow_redirects=False
+        )
+        assert response.status_code == 200
+    no_sec_fetch = client.get(
+        "/", headers={"Accept": "text/html", "Accept-Language": "en-US"}, follow_redirects=False
+    )
+    assert no_sec_fetch.status_code == 302

@@ -110,7 +110,8 @@ class Browser:
             executable_path=CHROMIUM,
             headless=True,
             args=CHROMIUM_ARGS,
-            **self.extra,
+            # Most applicants' phones are set to Indonesian; English is tested explicitly.
+            **{"locale": "id-ID", **self.extra},
         )
         self.context.set_default_timeout(WAIT_MS)
         self.problems.watch(self.context)
