@@ -1,0 +1,228 @@
+"""WCAG 2.2 AA on the public pages in real chromium: axe-core, contrast, tap targets, reflow,
+keyboard, reduced motion and dark mode.
+
+Every public page is checked in both languages: the known ones and everything they link to
+(tests/browser/site_pages.py), so new pages such as the search page and the reader are
+covered as they land. Each test groups its pages in one browser to keep the run short.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser as Chromium
+from playwright.sync_api import Page, Playwright, expect
+
+from tests.browser import a11y
+from tests.browser.site_pages import public_pages
+from tests.browser.visitor import Visitors, plain_chromium
+from tests.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+# WCAG's reflow width: 1280 CSS px at 400% zoom.
+NARROW = {"width": 320, "height": 640}
+# 200% browser zoom of a 1280 x 720 window, as chromium applies it: the layout viewport
+# shrinks to 640 x 360 CSS px and each CSS px takes two device pixels.
+ZOOMED = {"width": 640, "height": 360}
+MIN_TARGET = 48
+MIN_TEXT_CONTRAST = 4.5
+MIN_FOCUS_CONTRAST = 3.0
+LANDINGS = ("/", "/en/")
+
+
+@pytest.fixture(scope="module")
+def chromium(playwright: Playwright) -> Iterator[Chromium]:
+    with plain_chromium(playwright) as browser:
+        yield browser
+
+
+@pytest.fixture
+def visitors(chromium: Chromium, live_server: LiveServer) -> Iterator[Visitors]:
+    opened = Visitors(chromium, live_server.url)
+    yield opened
+    opened.close_all()
+
+
+def with_prompts(page: Page, path: str) -> None:
+    """On the landing pages, shows app.js's prompts too, so that they are checked as well."""
+    if path in LANDINGS:
+        shown = a11y.show_prompts(page)
+        assert len(shown) == 5, f"{path}: app.js's prompts are missing: only {shown}"
+
+
+def axe_reports(page: Page, path: str) -> list[str]:
+    reports = []
+    if report := a11y.axe_violations(page):
+        reports.append(f"{path}:\n{report}")
+    if path in LANDINGS:
+        # The update and install prompts, the iOS hint, a failed save, the save progress.
+        with_prompts(page, path)
+        if report := a11y.axe_violations(page):
+            reports.append(f"{path} with every prompt shown:\n{report}")
+    return reports
+
+
+def test_axe_finds_no_violation_on_any_public_page_in_light_mode(
+    live_server: LiveServer, visitors: Visitors
+) -> None:
+    visitor = visitors.open(color_scheme="light")
+    reports = []
+    for path in public_pages(live_server.url):
+        reports += axe_reports(visitor.visit(path), path)
+    assert not reports, "\n".join(reports)
+
+
+def test_dark_mode_changes_the_colours_and_axe_finds_no_violation(
+    live_server: LiveServer, visitors: Visitors
+) -> None:
+    light, dark = visitors.open(color_scheme="light"), visitors.open(color_scheme="dark")
+    reports, same = [], []
+    for path in public_pages(live_server.url):
+        in_light = a11y.page_colours(light.visit(path))
+        page = dark.visit(path)
+        in_dark = a11y.page_colours(page)
+        assert min(in_light["ratio"], in_dark["ratio"]) >= MIN_TEXT_CONTRAST, (in_light, in_dark)
+        # The A4 poster is for printing: black on white whatever the screen prefers.
+        if path != "/poster" and (
+            in_dark["back"] == in_light["back"] or in_dark["text"] == in_light["text"]
+        ):
+            same.append((path, in_light, in_dark))
+        reports += axe_reports(page, path)
+    assert not same, same
+    assert not reports, "\n".join(reports)
+
+
+def test_red_buttons_have_text_contrast_of_at_least_4_5_in_light_and_dark(
+    live_server: LiveServer, visitors: Visitors
+) -> None:
+    lowest = {}
+    for scheme in ("light", "dark"):
+        visitor = visitors.open(color_scheme=scheme)
+        measured: list[tuple[str, a11y.RedControl]] = []
+        for path in ("/", "/en/", "/guides/izin-tinggal", "/en/offline", "/privacy"):
+            page = visitor.visit(path)
+            with_prompts(page, path)
+            measured += [(path, c) for c in a11y.red_controls(page)]
+            measured += [(f"{path} :hover", c) for c in a11y.hover_red_controls(page)]
+        assert len([c for _, c in measured if 'class="btn"' in c.html]) >= 10, "no red buttons"
+        # A disabled button (while it works) is an inactive control, which WCAG 1.4.3 exempts.
+        weak = [(p, c) for p, c in measured if c.ratio < MIN_TEXT_CONTRAST and not c.disabled]
+        assert not weak, f"{scheme}: {weak}"
+        lowest[scheme] = min(measured, key=lambda item: item[1].ratio)
+    print("lowest contrast on red:", lowest)
+
+
+def test_targets_are_48_px_and_no_page_scrolls_sideways_at_320_px_or_200_percent_zoom(
+    live_server: LiveServer, visitors: Visitors
+) -> None:
+    pages = public_pages(live_server.url)
+    phone = visitors.open()
+    small, inline, sides = [], [], []
+    for path in pages:
+        page = phone.visit(path)
+        with_prompts(page, path)
+        for target in a11y.tap_targets(page):
+            if target.inline:
+                # WCAG 2.5.8's inline exception: a link within a sentence of running text.
+                inline.append((path, target))
+            elif min(target.width, target.height) < MIN_TARGET:
+                small.append((path, target))
+            else:
+                sides.append(min(target.width, target.height))
+    assert not small, "\n".join(f"{path}: {t}" for path, t in small)
+    print(f"{len(sides)} targets, smallest side {min(sides):.1f} px; inline in text: {inline}")
+
+    wide = []
+    for viewport, scale in ((NARROW, 1), (ZOOMED, 2)):
+        visitor = visitors.open(viewport=viewport, device_scale_factor=scale)
+        for path in pages:
+            page = visitor.visit(path)
+            with_prompts(page, path)
+            assert page.evaluate("() => innerWidth") == viewport["width"]
+            found = a11y.overflow(page)
+            if found["scrollWidth"] > found["width"]:
+                wide.append((viewport["width"], scale, path, found))
+    assert not wide, wide
+
+
+def tab_through(page: Page, path: str) -> list[str]:
+    """Tabs through the page; returns what a keyboard user would find wrong."""
+    in_main = a11y.mark_tabbable(page)
+    faults: list[str] = []
+    reached: list[int] = []
+    for _ in range(len(in_main) + 1):
+        page.keyboard.press("Tab")
+        state = a11y.focus_state(page)
+        if state["index"] < 0 or (reached and state["index"] == 0):
+            break  # past the last control: out of the page, or round to the first
+        reached.append(state["index"])
+        where = f"{path} {state['html']}"
+        if not state["changed"] or state["outlineWidth"] < 2:
+            faults.append(f"{where}: no visible focus indicator ({state})")
+        elif state["outlineContrast"] < MIN_FOCUS_CONTRAST:
+            faults.append(f"{where}: focus outline contrast {state['outlineContrast']:.2f}")
+        if not (state["inView"] and state["unobscured"]):
+            faults.append(f"{where}: focused but out of view or covered ({state})")
+    if reached != list(range(len(in_main))):
+        faults.append(f"{path}: Tab reached {reached}, not all {len(in_main)} in DOM order")
+    return faults
+
+
+def test_every_control_is_reached_by_tab_in_order_with_visible_focus(
+    live_server: LiveServer, visitors: Visitors
+) -> None:
+    visitor = visitors.open()
+    faults = []
+    for path in public_pages(live_server.url):
+        faults += tab_through(visitor.visit(path), path)
+        if path == "/poster":
+            continue  # a printout: no header, no links
+        # The skip link comes first, shows, and takes Tab on into the main content.
+        page = visitor.visit(path)
+        in_main = a11y.mark_tabbable(page)
+        page.keyboard.press("Tab")
+        expect(page.locator("a.skip")).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile("#main$"))
+        if True in in_main:
+            page.keyboard.press("Tab")
+            if a11y.focus_state(page)["index"] != in_main.index(True):
+                faults.append(f"{path}: after the skip link, Tab did not go into <main>")
+    assert not faults, "\n".join(faults)
+
+    # The language switch, from the keyboard, keeps the applicant on the same guide.
+    page = visitor.visit("/guides/izin-tinggal")
+    english = page.locator(".langs a[hreflang=en]")
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if english.evaluate("(el) => el === document.activeElement"):
+            break
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(re.escape(f"{live_server.url}/en/guides/izin-tinggal")))
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_reduced_motion_stops_every_animation_and_transition(
+    live_server: LiveServer, visitors: Visitors
+) -> None:
+    visitor = visitors.open(reduced_motion="reduce")
+    moving = []
+    for path in public_pages(live_server.url):
+        page = visitor.visit(path)
+        assert page.evaluate("() => matchMedia('(prefers-reduced-motion: reduce)').matches")
+        with_prompts(page, path)
+        moving += [f"{path}: {m}" for m in a11y.motion(page)]
+    # Saving every guide for real, from the keyboard: the progress bar fills as it goes.
+    page = visitor.visit("/")
+    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    page.locator("#save-all button").focus()
+    page.keyboard.press("Space")
+    expect(page.locator("#save-all progress")).to_be_visible()
+    moving += [f"/ while saving: {m}" for m in a11y.motion(page)]
+    done = page.locator("#save-all").get_attribute("data-done")
+    expect(page.locator("#save-all .save-status")).to_have_text(done or "(no data-done)")
+    moving += [f"/ saved: {m}" for m in a11y.motion(page)]
+    assert not moving, "\n".join(moving)
