@@ -157,6 +157,7 @@ class Admin:
         form = await limited_form(request, max_body)
         token = form.get("csrf")
         if not isinstance(token, str) or not csrf_matches(session, token):
+            await form.close()  # uploaded files wait in temporary files until closed
             raise Refused(403, "csrf")
         return form
 

@@ -48,6 +48,10 @@ def staff(admin: Admin, handler: Handler) -> Callable[[Request], Awaitable[Respo
 
     async def endpoint(request: Request) -> Response:
         session = await admin.session_of(request)
+        if session is None and request.method != "GET":
+            # A change sent with a forged, expired or signed-out session: say so,
+            # rather than drop the form on the sign-in page without a word.
+            return admin.refusal(None, Refused(401, "session_ended"))
         if session is None:
             return admin.redirect(f"/admin/login?next={request.url.path}")
         try:
