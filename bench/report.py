@@ -169,14 +169,18 @@ def _throughput_table(figures: dict[str, Any]) -> str:
     rows = []
     for label, data in (dig(figures, "throughput", "urls") or {}).items():
         if "servers" not in data:
-            rows.append([label, _why(figures, "throughput", "urls", label)] + [""] * 9)
+            rows.append([label, _why(figures, "throughput", "urls", label)] + [""] * 12)
             continue
         servers = data["servers"]
         cells = [label, f"{data['body_bytes']:,} ({data['content_encoding']})"]
-        for name in ("bilang-karyo", "nginx", "naive StaticFiles"):
+        for name in ("bilang-karyo", "nginx", "naive StaticFiles", "uvicorn floor"):
             s = servers[name]
             cells += [f"{s['requests_per_second']:,.0f}", f"{s['p50_ms']:.2f} / {s['p99_ms']:.2f}"]
-        cells += [f"{data['ratio_vs_nginx']}x", f"{data['ratio_vs_naive']}x"]
+        cells += [
+            f"{data['ratio_vs_nginx']}x",
+            f"{data['ratio_vs_naive']}x",
+            f"{data['ratio_vs_floor']}x",
+        ]
         rows.append(cells)
     header = [
         "URL",
@@ -187,8 +191,11 @@ def _throughput_table(figures: dict[str, Any]) -> str:
         "nginx p50/p99 ms",
         "naive req/s",
         "naive p50/p99 ms",
+        "floor req/s",
+        "floor p50/p99 ms",
         "ours/nginx",
         "ours/naive",
+        "ours/floor",
     ]
     return _table(header, rows)
 
@@ -376,7 +383,9 @@ def render_markdown(run: dict[str, Any]) -> str:
         "Every server sends the same bytes: nginx and the naive app serve files copied from "
         "our responses (compressed where we compress, for `Accept-Encoding: gzip, deflate, br, "
         "zstd`). nginx also sends our headers; the naive `StaticFiles` app sends the bytes as "
-        "they are.",
+        "they are. The *uvicorn floor* is a trivial ASGI app (bench/floor_app.py) that answers "
+        "each path with our exact headers and bytes from a dict, under the same uvicorn: no app "
+        "on uvicorn can be faster, so ours/floor is what our own code costs.",
         "",
         _throughput_table(figures),
         "",

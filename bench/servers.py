@@ -157,15 +157,15 @@ def start_ours(
     return server, seconds
 
 
-def start_naive(root: Path, log_path: Path) -> Running:
-    """Starlette's StaticFiles on the same files, under the same uvicorn settings as ours."""
+def _start_uvicorn_app(name: str, factory: str, env: dict[str, str], log_path: Path) -> Running:
+    """An app of the bench's own under the same uvicorn settings as ours."""
     port = free_port()
     argv = [
         sys.executable,
         "-m",
         "uvicorn",
         "--factory",
-        "bench.naive_app:create_app",
+        factory,
         "--host",
         "127.0.0.1",
         "--port",
@@ -177,10 +177,26 @@ def start_naive(root: Path, log_path: Path) -> Running:
         "--no-access-log",
         "--no-server-header",
     ]
-    env = {**os.environ, "BENCH_STATIC_ROOT": str(root)}
-    server = _launch("naive StaticFiles", argv, port, log_path, env)
+    server = _launch(name, argv, port, log_path, {**os.environ, **env})
     server.wait_until("/", lambda r: r.status > 0, timeout=60)
     return server
+
+
+def start_naive(root: Path, log_path: Path) -> Running:
+    """Starlette's StaticFiles on the same files."""
+    return _start_uvicorn_app(
+        "naive StaticFiles",
+        "bench.naive_app:create_app",
+        {"BENCH_STATIC_ROOT": str(root)},
+        log_path,
+    )
+
+
+def start_floor(root: Path, log_path: Path) -> Running:
+    """The trivial ASGI app that answers our bytes from a dict (bench/floor_app.py)."""
+    return _start_uvicorn_app(
+        "uvicorn floor", "bench.floor_app:create_app", {"BENCH_FLOOR_ROOT": str(root)}, log_path
+    )
 
 
 def serving_guides(count: int) -> Callable[[Response], bool]:

@@ -1,4 +1,4 @@
-"""Requests per second and latency with wrk: ours, nginx and naive StaticFiles, side by side."""
+"""Requests per second and latency with wrk: ours beside nginx, naive StaticFiles and a floor."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.floor_app import write_floor
 from bench.guides import SAMPLE_OFFICE, copy_sample_guides, make_guides_folder
 from bench.memory import peak_rss_mb, workers_peak_rss_mb
 from bench.mirror import nginx_config, static_folder
@@ -18,6 +19,7 @@ from bench.servers import (
     ServerError,
     fetch,
     free_port,
+    start_floor,
     start_naive,
     start_nginx,
     start_ours,
@@ -25,7 +27,7 @@ from bench.servers import (
 from bench.steps import Figures, median, unavailable
 from bench.wrk import WrkError, WrkResult, run_wrk
 
-OURS, NGINX, NAIVE = "bilang-karyo", "nginx", "naive StaticFiles"
+OURS, NGINX, NAIVE, FLOOR = "bilang-karyo", "nginx", "naive StaticFiles", "uvicorn floor"
 LARGE_PDF = "large guide PDF (2 MiB, generated)"
 
 
@@ -66,7 +68,7 @@ def snapshot(port: int, targets: list[Target]) -> dict[str, Response]:
 def mirrors(
     snapshots: dict[str, Response], work: Path, workers: int = 1, naive: bool = True
 ) -> Iterator[dict[str, Running]]:
-    """nginx (and the naive app) serving the snapshots' bytes; stopped on exit."""
+    """nginx (and the naive and floor apps) serving the snapshots' bytes; stopped on exit."""
     with ExitStack() as stack:
         port = free_port()
         config_dir = work / f"nginx-{workers}w-{port}"
@@ -78,6 +80,10 @@ def mirrors(
             root = static_folder(snapshots, work / f"static-{port}")
             servers[NAIVE] = start_naive(root, work / "naive.log")
             stack.callback(servers[NAIVE].stop)
+            answers = {path: (r.headers, r.body) for path, r in snapshots.items()}
+            floor = write_floor(answers, work / f"floor-{port}")
+            servers[FLOOR] = start_floor(floor, work / "floor.log")
+            stack.callback(servers[FLOOR].stop)
         _check_same_bytes(snapshots, servers)
         yield servers
 
@@ -162,6 +168,7 @@ def _url_figures(
             "servers": by_server,
             "ratio_vs_nginx": _ratio(by_server[OURS], by_server[NGINX]),
             "ratio_vs_naive": _ratio(by_server[OURS], by_server[NAIVE]),
+            "ratio_vs_floor": _ratio(by_server[OURS], by_server[FLOOR]),
         }
     return urls
 

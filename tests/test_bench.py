@@ -25,7 +25,7 @@ URLS = [
     "/api/guides",
     "large guide PDF (2 MiB, generated)",
 ]
-SERVERS = ["bilang-karyo", "nginx", "naive StaticFiles"]
+SERVERS = ["bilang-karyo", "nginx", "naive StaticFiles", "uvicorn floor"]
 
 
 def _positive(value: Any) -> bool:
@@ -82,7 +82,8 @@ def _check_throughput(run: dict[str, Any]) -> None:
             assert _positive(figures["p50_ms"]) and _positive(figures["p99_ms"]), (label, name)
             assert figures["p50_ms"] <= figures["p99_ms"], (label, name)
             assert figures["errors"] == 0, (label, name)
-        assert _positive(urls[label]["ratio_vs_nginx"]) and _positive(urls[label]["ratio_vs_naive"])
+        for ratio in ("ratio_vs_nginx", "ratio_vs_naive", "ratio_vs_floor"):
+            assert _positive(urls[label][ratio]), (label, ratio)
     # The pages and sw.js go out compressed, like to a phone.
     assert urls["landing page /"]["content_encoding"] == "br"
     assert urls["guide PDF"]["content_encoding"] == "identity"
