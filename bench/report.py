@@ -228,10 +228,18 @@ def _memory_table(figures: dict[str, Any]) -> str:
                 f"{data['startup_seconds']} s",
                 f"{data['peak_rss_mb_after_start']} MB",
                 f"{data['peak_rss_mb_after_load']} MB",
+                f"{data['rss_mb_at_end']} MB",
                 f"{data['paths_answering_200']}/{data['paths_fetched']}",
             ]
         )
-    header = ["guides", "start-up", "peak RSS after start", "peak RSS after load", "paths 200"]
+    header = [
+        "guides",
+        "start-up",
+        "peak RSS after start",
+        "peak RSS after load",
+        "RSS at the end",
+        "paths 200",
+    ]
     return _table(header, rows)
 
 
@@ -354,7 +362,22 @@ def _lighthouse_table(figures: dict[str, Any]) -> str:
             ]
         )
     header = ["page", "perf", "a11y", "best pr.", "SEO", "FCP", "LCP", "TBT", "CLS"]
-    return _table(header, rows)
+    lines = [_table(header, rows), ""]
+    for page in PAGES:
+        data = dig(figures, "lighthouse", page)
+        if not data:
+            continue
+        runs = ", ".join(str(run["performance"]) for run in data["runs"])
+        missed = "; ".join(
+            f"{category}: {', '.join(audits)}"
+            for category, audits in data["missed_audits"].items()
+            if audits
+        )
+        lines.append(
+            f"- {page}: performance per run {runs}; audits short of full marks "
+            f"(last run): {missed or 'none'}."
+        )
+    return "\n".join(lines)
 
 
 def render_markdown(run: dict[str, Any]) -> str:
