@@ -272,3 +272,24 @@ def test_hostile_sign_ins_are_refused(login_app: tuple[TestClient, Settings]) ->
         assert response.status_code == status, what
         assert client.get("/admin/", follow_redirects=False).status_code == 303, what
     assert publishing_state(settings) == before
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/usage.csv?days=abc",  # was a 500
+        "/admin/usage.csv?days=-5",
+        "/admin/usage.csv?days=99999999999",
+        "/admin/audit?since=%ff&until=2026-13-45&action=%3Cx%3E",
+        "/admin/audit.csv?guide=" + "g" * 5000,
+        "/admin/guides/tidak-ada",
+        "/admin/guides/%2e%2e%2fsecret.key",
+    ],
+)
+def test_bad_query_strings_and_paths_get_an_answer_not_an_error(
+    battery: Battery, path: str
+) -> None:
+    response = battery.client.get(path, follow_redirects=False)
+    assert response.status_code in (200, 404)
+    secret = (battery.settings.data_dir / "secret.key").read_bytes().strip()
+    assert secret not in response.content

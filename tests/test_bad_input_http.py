@@ -78,6 +78,34 @@ def test_odd_query_strings_still_serve_the_page(client: TestClient, query: str) 
     assert "<script>" not in response.text
 
 
+@pytest.mark.parametrize(
+    "path", ["/EN/", "/id/", "/en-us/", "/jv/guides/izin-tinggal", "/en/fr/", "/%65n/x"]
+)
+def test_unknown_language_prefixes_are_404(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "Kantor Imigrasi" in response.text
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"[" * 16_000, 400),  # deeper than the JSON parser goes; was a 500
+        (b"\xff\xfe{}", 400),  # not UTF-8
+        (b'["events"]', 400),
+        (b'{"events": {"id": 1}}', 400),
+        (b"", 400),
+        (b"{" + b" " * 17_000 + b"}", 413),
+    ],
+)
+def test_malformed_usage_reports_are_refused_and_count_nothing(
+    client: TestClient, body: bytes, status: int
+) -> None:
+    response = client.post("/api/usage", content=body)
+    assert response.status_code == status
+    assert "error" in response.json()
+
+
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
 def test_writes_to_public_pages_are_refused(client: TestClient, method: str) -> None:
     assert client.request(method, "/").status_code in {404, 405}
