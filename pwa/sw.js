@@ -6,18 +6,28 @@
  * version by hand.
  *
  * Caches, all named with PREFIX so that activation never touches another app's:
- * - `bilang-karyo-shell-<version>`: the precached pages, CSS, JS and icons of one version;
- * - `bilang-karyo-guides`: the guide PDFs the applicant opened or saved, by their hashed URL.
+ * - `bilang-karyo-shell-<version>`: the precached pages, search indexes, CSS, JS and icons of one
+ *   version;
+ * - `bilang-karyo-guides`: the guides the applicant opened or saved: each one's PDF and its
+ *   reader pages (`/reader/<hash>/<n>.webp`), by their hashed URLs;
+ * - `bilang-karyo-usage`: usage events (usage.js) waiting to be sent to the server.
  */
 'use strict';
 
 const PREFIX = 'bilang-karyo-';
 const SHELL_CACHE = `${PREFIX}shell-${BUILD.version}`;
 const GUIDES_CACHE = `${PREFIX}guides`;
+const USAGE_CACHE = `${PREFIX}usage`;
 const GUIDE_FILE = /^\/files\/([a-z0-9-]+)\.([a-z]{2})\.[0-9a-f]{16}\.pdf$/;
+const READER_PAGE = /^\/reader\/[0-9a-f]{16}\/[0-9]+\.webp$/;
+const GUIDE_PAGE = /^(\/en)?\/guides\/([a-z0-9-]+)$/;
 const SHELL_URLS = new Set(BUILD.precache.map((entry) => entry.url));
 // "slug.lang" -> the current file of that guide in that language.
 const CURRENT_FILES = new Map(BUILD.files.map((file) => [file.key, file]));
+// The URL of each current reader page -> the "slug.lang" it belongs to.
+const PAGE_OWNERS = new Map(
+  BUILD.files.flatMap((file) => file.pages.map((page) => [page.url, file.key])),
+);
 
 self.addEventListener('install', (event) => {
   event.waitUntil(precache());
@@ -34,8 +44,10 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   if (GUIDE_FILE.test(url.pathname)) {
     event.respondWith(guideFile(event, url));
+  } else if (READER_PAGE.test(url.pathname)) {
+    event.respondWith(readerPage(event, url));
   } else if (request.mode === 'navigate') {
-    event.respondWith(navigation(request, url));
+    event.respondWith(navigation(event, url));
   } else if (SHELL_URLS.has(url.pathname)) {
     event.respondWith(shellFile(request, url));
   }
@@ -53,9 +65,12 @@ self.addEventListener('message', (event) => {
       await mendShell();
       await keepSaved(event.source, requested, 'SYNC');
     };
-    event.waitUntil(serially(sync));
+    event.waitUntil(Promise.all([serially(sync), sendUsage()]));
   } else if (message.type === 'SAVE_ALL') {
     event.waitUntil(serially(() => keepSaved(event.source, [...CURRENT_FILES.keys()], 'SAVE_ALL')));
+  } else if (message.type === 'USAGE') {
+    // A click the server cannot see (the WhatsApp button): kept until it is sent.
+    event.waitUntil(queueUsage(message.event));
   }
 });
 
@@ -105,7 +120,8 @@ async function mendShell() {
 async function activate() {
   const names = await caches.keys();
   const outdated = names.filter(
-    (name) => name.startsWith(PREFIX) && name !== SHELL_CACHE && name !== GUIDES_CACHE,
+    (name) =>
+      name.startsWith(PREFIX) && ![SHELL_CACHE, GUIDES_CACHE, USAGE_CACHE].includes(name),
   );
   await Promise.all(outdated.map((name) => caches.delete(name)));
   await heldVersions(await caches.open(GUIDES_CACHE));
@@ -119,26 +135,39 @@ async function shellFile(request, url) {
   return cached || fetch(request);
 }
 
-async function navigation(request, url) {
+async function navigation(event, url) {
+  const { request } = event;
   let response = null;
   try {
     response = await fetchWithin(request, BUILD.navigationTimeoutMs);
-    if (response.status < 500) return response;
+    if (response.status < 500) {
+      // Online again: events kept while offline can go now.
+      if (response.ok) event.waitUntil(sendUsage());
+      return response;
+    }
   } catch {
     // Offline, or the Wi-Fi is too slow: the saved page beats waiting.
   }
   const cached = await caches.match(url.pathname, { cacheName: SHELL_CACHE });
+  const guide = GUIDE_PAGE.exec(url.pathname);
+  if (cached && guide && guide[2] in BUILD.titles) {
+    // The server never saw this open; count it once the phone is online.
+    event.waitUntil(queueUsage({ type: 'guide_open', guide: guide[2], lang: guide[1] ? 'en' : 'id' }));
+  }
   return cached || response || offlinePage(offlinePageFor(url.pathname));
 }
 
 async function guideFile(event, url) {
   const { request } = event;
   const cache = await caches.open(GUIDES_CACHE);
-  const cached = await cache.match(url.pathname);
-  if (cached) return partial(request, cached);
-
   const key = keyOf(url.pathname);
   const navigate = request.mode === 'navigate';
+  const cached = await cache.match(url.pathname);
+  if (cached) {
+    // Answered from the phone: the server does not count this open, so the worker does.
+    if (navigate) event.waitUntil(countOpen(key, request.referrer));
+    return partial(request, cached);
+  }
   let response = null;
   try {
     // The whole file, even for a Range request: it is saved whole, then the range is cut.
@@ -157,9 +186,24 @@ async function guideFile(event, url) {
   if (response && response.status < 500) return response;
   // Offline: an older saved version of the same guide still beats nothing.
   const older = await olderVersion(cache, key);
-  if (older) return partial(request, older);
+  if (older) {
+    if (navigate) event.waitUntil(countOpen(key, request.referrer));
+    return partial(request, older);
+  }
   if (navigate) return offlinePage(offlinePageFor(url.pathname, key.split('.')[1]));
   return response || Response.error();
+}
+
+/* Reader pages: cache first, and kept once fetched, as the guide they belong to is saved. */
+async function readerPage(event, url) {
+  const cache = await caches.open(GUIDES_CACHE);
+  const cached = await cache.match(url.pathname);
+  if (cached) return cached;
+  const response = await fetch(url.pathname, { credentials: 'same-origin' });
+  if (response.status === 200 && PAGE_OWNERS.has(url.pathname)) {
+    event.waitUntil(cache.put(url.pathname, response.clone()).catch(() => {}));
+  }
+  return response;
 }
 
 function fetchWithin(request, milliseconds) {
@@ -188,49 +232,6 @@ async function olderVersion(cache, key) {
   return null;
 }
 
-/* Range requests: iOS and some PDF viewers ask for parts of a file. */
-
-async function partial(request, response) {
-  const header = request.headers.get('range');
-  if (!header) return response;
-  const blob = await response.blob();
-  const range = parseRange(header, blob.size);
-  const headers = new Headers(response.headers);
-  headers.delete('content-encoding');
-  if (range === 'whole') {
-    headers.set('content-length', String(blob.size));
-    return new Response(blob, { status: 200, headers });
-  }
-  if (range === 'unsatisfiable') {
-    headers.set('content-range', `bytes */${blob.size}`);
-    headers.set('content-length', '0');
-    return new Response(null, { status: 416, statusText: 'Range Not Satisfiable', headers });
-  }
-  const part = blob.slice(range.start, range.end + 1);
-  headers.set('content-range', `bytes ${range.start}-${range.end}/${blob.size}`);
-  headers.set('content-length', String(part.size));
-  return new Response(part, { status: 206, statusText: 'Partial Content', headers });
-}
-
-/* RFC 9110, section 14: one range (a malformed header, or several ranges, get the whole file);
- * a range that starts past the end cannot be satisfied. */
-function parseRange(header, size) {
-  const match = /^\s*bytes\s*=\s*(\d*)-(\d*)\s*$/i.exec(header);
-  if (header.length > 200 || !match) return 'whole';
-  const [, first, last] = match;
-  if (first === '') {
-    if (last === '') return 'whole';
-    const suffix = Number(last);
-    if (suffix === 0 || size === 0) return 'unsatisfiable';
-    return { start: Math.max(size - suffix, 0), end: size - 1 };
-  }
-  const start = Number(first);
-  if (last !== '' && Number(last) < start) return 'whole';
-  if (start >= size) return 'unsatisfiable';
-  const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
-  return { start, end };
-}
-
 /* Saved guides: opened ones, "save all", refreshing after an update, re-fetching after eviction. */
 
 async function saveOpened(cache, path, key, response) {
@@ -243,44 +244,63 @@ async function saveOpened(cache, path, key, response) {
   }
 }
 
-/* Makes the guides cache hold the current version of every saved guide, plus `requested`.
- * The client hears PROGRESS while files download, then DONE with what is saved and what failed. */
+/* Makes the guides cache hold the current version of every saved guide, plus `requested`: its
+ * reader pages, then its PDF. The client hears PROGRESS while they download, then DONE with what
+ * is saved and what failed. */
 async function keepSaved(client, requested, reason) {
   const cache = await caches.open(GUIDES_CACHE);
   const held = await heldVersions(cache);
+  const heldPaths = new Set([...held.values()].flat());
   const wanted = [...new Set([...held.keys(), ...requested])].filter((key) =>
     CURRENT_FILES.has(key),
   );
-  const files = wanted.map((key) => CURRENT_FILES.get(key));
-  const missing = files.filter((file) => !(held.get(file.key) || []).includes(file.url));
-  const total = files.reduce((sum, file) => sum + file.size, 0);
-  let done = total - missing.reduce((sum, file) => sum + file.size, 0);
+  const parts = wanted.flatMap((key) => partsOf(CURRENT_FILES.get(key)));
+  const missing = parts.filter((part) => !heldPaths.has(part.url));
+  const total = sizeOf(parts);
+  let done = total - sizeOf(missing);
   const post = (message) => client && client.postMessage({ reason, total, ...message });
   post({ type: 'PROGRESS', done });
-  const failed = [];
-  for (const file of missing) {
+  const failed = new Map();
+  for (const part of missing) {
+    if (failed.has(part.key)) continue; // one failure is enough to report that guide
     try {
-      await download(cache, file, (bytes) => post({ type: 'PROGRESS', done: done + bytes }));
-      done += file.size;
+      // The page on screen may have fetched (and kept) this reader page meanwhile.
+      if (!(await cache.match(part.url))) {
+        await download(cache, part, (bytes) => post({ type: 'PROGRESS', done: done + bytes }));
+      }
+      done += part.size;
     } catch (error) {
-      failed.push(failure(file, error));
+      failed.set(part.key, failure(CURRENT_FILES.get(part.key), error));
     }
   }
-  // An older version goes only once the current one is saved; until then it serves offline.
+  // An older PDF goes only once the current guide is saved; until then it serves offline.
   for (const [key, paths] of held) {
-    if (failed.some((item) => item.key === key)) continue;
+    if (failed.has(key)) continue;
     const current = CURRENT_FILES.get(key).url;
-    await Promise.all(paths.filter((path) => path !== current).map((path) => cache.delete(path)));
+    const older = paths.filter((path) => GUIDE_FILE.test(path) && path !== current);
+    await Promise.all(older.map((path) => cache.delete(path)));
   }
-  post({ type: 'DONE', done, saved: wanted, failed });
+  post({ type: 'DONE', done, saved: wanted, failed: [...failed.values()] });
 }
 
-/* The saved versions of each current guide file; drops guides retired from the catalog. */
+/* What saving a guide file means: its reader pages (read offline), then its PDF (the download). */
+function partsOf(file) {
+  const pages = file.pages.map((page) => ({ key: file.key, url: page.url, size: page.size }));
+  return [...pages, { key: file.key, url: file.url, size: file.size, sha256: file.sha256 }];
+}
+
+function sizeOf(parts) {
+  return parts.reduce((sum, part) => sum + part.size, 0);
+}
+
+/* The saved PDFs (any version) and current reader pages of each current guide file. Drops
+ * guides retired from the catalog, and the reader pages of outdated versions: the pages that
+ * showed them are gone with their shell. */
 async function heldVersions(cache) {
   const held = new Map();
   for (const request of await cache.keys()) {
     const path = new URL(request.url).pathname;
-    const key = keyOf(path);
+    const key = keyOf(path) || PAGE_OWNERS.get(path);
     if (!CURRENT_FILES.has(key)) {
       await cache.delete(request);
       continue;
@@ -290,10 +310,11 @@ async function heldVersions(cache) {
   return held;
 }
 
-async function download(cache, file, onBytes) {
-  const response = await fetch(file.url, { credentials: 'same-origin' });
+/* Fetches one part of a guide, checked against its sha256 (PDFs) or its size (reader pages). */
+async function download(cache, part, onBytes) {
+  const response = await fetch(part.url, { credentials: 'same-origin' });
   if (response.status !== 200 || response.redirected) {
-    throw new Error(`${file.url}: HTTP ${response.status}`);
+    throw new Error(`${part.url}: HTTP ${response.status}`);
   }
   const reader = response.body.getReader();
   const chunks = [];
@@ -306,10 +327,11 @@ async function download(cache, file, onBytes) {
     onBytes(received);
   }
   const body = await new Blob(chunks).arrayBuffer();
-  if ((await sha256Hex(body)) !== file.sha256) {
-    throw new Error(`${file.url}: the download was cut short`);
-  }
-  await cache.put(file.url, storable(response, body));
+  const whole = part.sha256
+    ? (await sha256Hex(body)) === part.sha256
+    : body.byteLength === part.size;
+  if (!whole) throw new Error(`${part.url}: the download was cut short`);
+  await cache.put(part.url, storable(response, body));
 }
 
 function failure(file, error) {

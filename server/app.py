@@ -27,6 +27,8 @@ from server.office import load_office
 from server.pages import PageRenderer
 from server.prebuilt import Prebuilt
 from server.publish import Publisher
+from server.reader import ReaderStore
+from server.search_page import search_routes
 from server.security import SecurityHeadersMiddleware
 from server.settings import PWA_DIR, Settings
 from server.site import LiveSite
@@ -44,7 +46,8 @@ def create_live_site(settings: Settings) -> LiveSite:
     assets = load_assets(PWA_DIR / "static")
     renderer = PageRenderer(PWA_DIR / "templates", messages, assets)
     store = BlobStore(settings.data_dir / "blobs")
-    return LiveSite(settings.guides_dir, office, store, renderer, assets)
+    reader = ReaderStore(settings.data_dir / "reader")
+    return LiveSite(settings.guides_dir, office, store, renderer, assets, reader)
 
 
 def create_app(settings: Settings) -> ASGIApp:
@@ -99,6 +102,8 @@ def create_app(settings: Settings) -> ASGIApp:
             )
             yield
             stop.set()
+            if live.reader_queue is not None:
+                live.reader_queue.close()  # a render in progress stops at its next page
             tasks.cancel_scope.cancel()
 
     routes = [
@@ -106,6 +111,7 @@ def create_app(settings: Settings) -> ASGIApp:
         Route("/en", lambda request: RedirectResponse("/en/", status_code=308)),
         Route("/files/{name:str}", stale_file),
         *usage_routes(live, usage_store),
+        *search_routes(live),
         *admin_routes(admin),
     ]
     app = Starlette(

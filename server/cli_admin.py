@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from server.accounts import AccountError, Accounts
+from server.cli_render import render_version
 from server.clock import office_time
 from server.i18n import format_size, load_messages
 from server.publish import Publisher
@@ -119,6 +120,9 @@ def run_admin_command(settings: Settings, args: argparse.Namespace) -> int:
         print(f"bilang-karyo: {exc.filename}: no such file", file=sys.stderr)
         return 2
     print(_describe(outcome))
+    if outcome.changed and outcome.new_sha256:
+        # The in-app reader's pages of the new version, so that the site shows them at once.
+        render_version(settings, f"{outcome.slug}.{outcome.lang}", outcome.new_sha256)
     return 0
 
 

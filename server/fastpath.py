@@ -18,6 +18,7 @@ from server.catalog import GuideFile
 from server.language import choice_cookie, landing_redirect
 from server.prebuilt import IMMUTABLE, LANDING_VARY, Headers, Prebuilt
 from server.ranges import ByteRange, Unsatisfiable, parse_range
+from server.reader import ReaderImage
 from server.security import SECURITY_HEADERS, with_hsts
 from server.site import LiveSite
 from server.usage import UsageCounter
@@ -43,14 +44,18 @@ class FileBodies:
         return self.store.path_for(sha256)
 
     def cached(self, gfile: GuideFile) -> bytes | None:
-        data = self._held.get(gfile.sha256)
+        return self.held(gfile.sha256, self.path(gfile.sha256), gfile.size)
+
+    def held(self, key: str, path: Path, size: int) -> bytes | None:
+        """The bytes of `path`, kept under `key`; None when too large to keep."""
+        data = self._held.get(key)
         if data is not None:
-            self._held.move_to_end(gfile.sha256)
+            self._held.move_to_end(key)
             return data
-        if gfile.size > self.largest:
+        if size > self.largest:
             return None
-        data = self.path(gfile.sha256).read_bytes()
-        self._held[gfile.sha256] = data
+        data = path.read_bytes()
+        self._held[key] = data
         self._held_bytes += len(data)
         while self._held_bytes > self.budget:
             _, dropped = self._held.popitem(last=False)
@@ -107,6 +112,8 @@ class FastPath:
                 )
                 return
             prebuilt = site.responses.get(path)
+            if path in site.query_pages and scope.get("query_string"):
+                prebuilt = None  # `/search?q=…` is answered by its route
             if prebuilt is not None:
                 await self._send_prebuilt(scope, send, prebuilt)
                 # Counted once the response is out, in memory only (see usage.py).
@@ -118,6 +125,10 @@ class FastPath:
                 await self._send_file(scope, send, gfile)
                 if self.usage is not None:
                     self.usage.count_file(scope, gfile)
+                return
+            image = site.images.get(path)
+            if image is not None:
+                await self._send_image(scope, send, image)
                 return
         await self.fallback(scope, receive, send)
 
@@ -190,6 +201,24 @@ class FastPath:
             await send({"type": "http.response.body", "body": b""})
             return
         await _stream_file(send, self.bodies.path(gfile.sha256), start, length)
+
+    async def _send_image(self, scope: Scope, send: Send, image: ReaderImage) -> None:
+        """A reader page: its URL names the PDF's hash and the page, so it never changes."""
+        headers: Headers = [
+            (b"content-type", b"image/webp"),
+            (b"cache-control", IMMUTABLE.encode()),
+            (b"etag", image.etag.encode()),
+            *SECURITY_HEADERS,
+        ]
+        for name, value in scope["headers"]:
+            if name == b"if-none-match" and image.etag in value.decode("latin-1"):
+                await _respond(send, 304, headers, b"", head=True)
+                return
+        data = self.bodies.held(image.etag, image.path, image.size)
+        if data is None:  # a huge scanned page: read it for this request only
+            data = await anyio.Path(image.path).read_bytes()
+        headers.append((b"content-length", str(len(data)).encode()))
+        await _respond(send, 200, headers, data, head=scope["method"] == "HEAD")
 
 
 async def _respond(send: Send, status: int, headers: Headers, body: bytes, head: bool) -> None:

@@ -38,5 +38,22 @@ def health_report(live: LiveSite) -> tuple[int, dict[str, Any]]:
         "last_error": status.last_error,
         "last_error_at": status.last_error_at.isoformat() if status.last_error_at else None,
         "warnings": warnings,
+        "reader": reader_report(live),
     }
     return code, body
+
+
+def reader_report(live: LiveSite) -> dict[str, Any]:
+    """How many current guide files have their reader pages, and how far the rest are."""
+    files = live.site.catalog.files()
+    queue = live.reader_queue
+    states = {f.sha256: queue.state(f.sha256) if queue else None for f in files}
+    failed = sorted(
+        f"{f.slug}.{f.lang}" for f in files if (s := states[f.sha256]) and s.error is not None
+    )
+    return {
+        "ready": sum(1 for f in files if f.sha256 in live.site.editions),
+        "files": len(files),
+        "pending": len(queue.pending()) if queue else 0,
+        "failed": failed,
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,6 +14,8 @@ from server.assets import Assets
 from server.catalog import Catalog, Guide
 from server.i18n import LANGS, Messages, format_size, lang_prefix
 from server.office import Office
+from server.reader import ReaderEdition
+from server.search import SEARCH_PATH, SearchHit
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,19 @@ class PageRenderer:
         }
         return self.env.get_template(template).render(**helpers | context).encode()
 
-    def render_site(self, catalog: Catalog, office: Office) -> dict[str, bytes]:
-        """Every public HTML page, keyed by its path."""
+    def render_site(
+        self,
+        catalog: Catalog,
+        office: Office,
+        editions: Mapping[str, ReaderEdition] | None = None,
+        search_urls: Mapping[str, str] | None = None,
+    ) -> dict[str, bytes]:
+        """Every public HTML page, keyed by its path.
+
+        `editions` holds the rendered pages of the files that have them (by PDF
+        sha256); `search_urls` the URL of each language's search index.
+        """
+        editions = editions or {}
         pages: dict[str, bytes] = {}
         featured = [LandingButton(g.order, g) for g in catalog.guides if g.featured]
         buttons = sorted(
@@ -73,17 +86,23 @@ class PageRenderer:
                 buttons=buttons,
                 others=others,
                 alternates=_alternates("/"),
+                reader=_reader_totals(catalog, editions),
             )
             for guide in catalog.guides:
                 path = f"/guides/{guide.slug}"
+                gfile = guide.file_for(lang)
                 pages[prefix + path] = self.render(
                     "guide.html",
                     lang,
                     office,
                     guide=guide,
-                    file=guide.file_for(lang),
+                    file=gfile,
+                    edition=editions.get(gfile.sha256),
                     alternates=_alternates(path),
                 )
+            pages[prefix + SEARCH_PATH] = self.render_search(
+                lang, office, "", None, (search_urls or {}).get(lang, "")
+            )
             pages[f"{prefix}/offline"] = self.render(
                 "message.html",
                 lang,
@@ -95,6 +114,20 @@ class PageRenderer:
         pages["/poster"] = self.render("poster.html", "id", office)
         return pages
 
+    def render_search(
+        self, lang: str, office: Office, query: str, hits: list[SearchHit] | None, index_url: str
+    ) -> bytes:
+        """The search page; `hits` is None before anything was searched."""
+        return self.render(
+            "search.html",
+            lang,
+            office,
+            query=query,
+            hits=hits,
+            index_url=index_url,
+            alternates=_alternates(SEARCH_PATH),
+        )
+
     def render_error(self, lang: str, office: Office, status: int) -> bytes:
         keys = (
             ("not_found_title", "not_found_body")
@@ -104,6 +137,25 @@ class PageRenderer:
         return self.render(
             "message.html", lang, office, title_key=keys[0], body_key=keys[1], alternates=None
         )
+
+
+@dataclass(frozen=True)
+class ReaderTotals:
+    """What saving every guide for offline costs: its PDFs and their reader pages."""
+
+    files: int
+    pages: int
+    size: int
+
+
+def _reader_totals(catalog: Catalog, editions: Mapping[str, ReaderEdition]) -> ReaderTotals:
+    files = catalog.files()
+    found = [editions[f.sha256] for f in files if f.sha256 in editions]
+    return ReaderTotals(
+        files=len(files),
+        pages=sum(len(e.pages) for e in found),
+        size=sum(f.size for f in files) + sum(e.size for e in found),
+    )
 
 
 def _alternates(path: str) -> dict[str, str]:

@@ -1,25 +1,34 @@
-"""The search index: the text of every guide page, per language, kept small."""
+"""The search index: the text of every guide page, per language, kept small.
+
+The same index serves two searches that must agree: `search()` here, for
+`/search?q=` without JavaScript, and pwa/static/search.js in the browser,
+which reads `index_json()` and works offline.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from server.catalog import Catalog
 from server.i18n import lang_prefix
 from server.reader import ReaderEdition
 
 _SPACE = re.compile(r"\s+")
+SEARCH_PATH = "/search"
+MAX_WORDS = 8
+SNIPPET_CHARS = 160
 
 
 @dataclass(frozen=True)
 class SearchEntry:
     slug: str
     title: str
-    page: int
+    page: int  # 0: the guide's title and summary
     text: str
 
 
@@ -50,13 +59,32 @@ def build_entries(
 
 
 def index_json(entries: list[SearchEntry], lang: str) -> bytes:
-    """Compact JSON the offline search in the browser reads: [slug, title, page, text]."""
-    rows = [[e.slug, e.title, e.page, e.text] for e in entries]
+    """Compact JSON for the browser: titles once, then `[slug, page, text]` per page."""
+    titles = {e.slug: e.title for e in entries}
+    rows = [[e.slug, e.page, e.text] for e in entries]
     return json.dumps(
-        {"lang": lang, "prefix": lang_prefix(lang), "entries": rows},
+        {"lang": lang, "prefix": lang_prefix(lang), "titles": titles, "pages": rows},
         ensure_ascii=False,
         separators=(",", ":"),
     ).encode()
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    """One language's entries, and the URL its JSON is served at (it carries the hash)."""
+
+    lang: str
+    entries: list[SearchEntry]
+    body: bytes
+    url: str
+    folded: list[str] = field(repr=False)
+
+
+def build_index(entries: list[SearchEntry], lang: str) -> SearchIndex:
+    body = index_json(entries, lang)
+    digest = hashlib.sha256(body).hexdigest()[:16]
+    url = f"{lang_prefix(lang)}/search-index.{digest}.json"
+    return SearchIndex(lang, entries, body, url, [fold(e.text) for e in entries])
 
 
 @dataclass(frozen=True)
@@ -65,29 +93,57 @@ class SearchHit:
     title: str
     page: int
     snippet: str
+    mark: tuple[int, int]  # where the first word is in the snippet; (0, 0) for none
+
+    @property
+    def parts(self) -> tuple[str, str, str]:
+        start, end = self.mark
+        return self.snippet[:start], self.snippet[start:end], self.snippet[end:]
+
+
+def query_words(query: str) -> list[str]:
+    return [w for w in fold(query).split() if w][:MAX_WORDS]
 
 
 def search(entries: list[SearchEntry], query: str, limit: int = 20) -> list[SearchHit]:
     """Every word of the query must appear in the page; best pages first."""
-    words = [w for w in fold(query).split() if w][:8]
+    index = SearchIndex("", entries, b"", "", [fold(e.text) for e in entries])
+    return search_index(index, query, limit)
+
+
+def search_index(index: SearchIndex, query: str, limit: int = 20) -> list[SearchHit]:
+    words = query_words(query)
     if not words:
         return []
     scored = []
-    for entry in entries:
-        folded = fold(entry.text)
+    for entry, folded in zip(index.entries, index.folded, strict=True):
         if all(word in folded for word in words):
+            # The title and summary weigh more: they say what the guide is about.
             score = sum(folded.count(word) for word in words) + (5 if entry.page == 0 else 0)
             scored.append((score, entry, folded))
+    # Stable: equal scores keep the catalog's order, then the page order.
     scored.sort(key=lambda item: -item[0])
-    return [
-        SearchHit(e.slug, e.title, e.page, _snippet(e.text, folded, words[0]))
-        for _, e, folded in scored[:limit]
-    ]
+    return [_hit(entry, folded, words[0]) for _, entry, folded in scored[:limit]]
 
 
-def _snippet(text: str, folded: str, word: str, width: int = 140) -> str:
-    # fold() can change length for some characters; fall back to the start then.
-    position = folded.find(word) if len(folded) == len(text) else 0
-    start = max(position - width // 3, 0)
-    piece = text[start : start + width].strip()
-    return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
+def _hit(entry: SearchEntry, folded: str, word: str) -> SearchHit:
+    text = entry.text
+    # fold() can change the length of some characters; then show the start, unmarked.
+    aligned = len(folded) == len(text)
+    position = folded.find(word) if aligned else 0
+    start = max(position - SNIPPET_CHARS // 3, 0)
+    if start:
+        # Begin at a word.
+        space = text.find(" ", start, position)
+        start = space + 1 if space != -1 else start
+    end = min(start + SNIPPET_CHARS, len(text))
+    if end < len(text):
+        space = text.rfind(" ", max(position + len(word), start), end)
+        end = space if space != -1 else end
+    lead = "…" if start else ""
+    snippet = lead + text[start:end].rstrip() + ("…" if end < len(text) else "")
+    mark = (0, 0)
+    if aligned:
+        offset = len(lead) + position - start
+        mark = (offset, offset + len(word))
+    return SearchHit(entry.slug, entry.title, entry.page, snippet, mark)

@@ -12,6 +12,7 @@ from server.assets import Assets
 from server.catalog import Catalog
 from server.i18n import LANGS, lang_prefix
 from server.prebuilt import NO_CACHE, Prebuilt, prebuild
+from server.reader import ReaderEdition
 from server.settings import PWA_DIR
 
 WORKER_URL = "/sw.js"
@@ -24,17 +25,28 @@ _NOT_PRECACHED_PAGES = frozenset({"/poster"})
 _NOT_PRECACHED_ASSETS = ("screenshots/", "poster.css")
 
 
+# The worker's source, in parts that are joined in this order; each part is one concern.
+WORKER_PARTS = ("sw.js", "sw-range.js", "sw-usage.js")
+
+
 @functools.cache
 def worker_source() -> str:
-    """pwa/sw.js, read once per process."""
-    return (PWA_DIR / "sw.js").read_text(encoding="utf-8")
+    """pwa/sw.js and its parts, read once per process."""
+    return "\n".join((PWA_DIR / part).read_text(encoding="utf-8") for part in WORKER_PARTS)
 
 
 def precache_entries(
-    pages: Iterable[str], responses: Mapping[str, Prebuilt], assets: Assets
+    pages: Iterable[str],
+    responses: Mapping[str, Prebuilt],
+    assets: Assets,
+    extra: Iterable[str] = (),
 ) -> list[dict[str, str]]:
-    """The app shell as `{url, revision}`; the revision is the start of the body's sha256."""
+    """The app shell as `{url, revision}`; the revision is the start of the body's sha256.
+
+    `extra` are more URLs of `responses` to keep with the shell: the search indexes.
+    """
     urls = [page for page in pages if page not in _NOT_PRECACHED_PAGES]
+    urls += list(extra)
     urls += [
         url
         for name, url in sorted(assets.urls.items())
@@ -43,8 +55,17 @@ def precache_entries(
     return [{"url": url, "revision": responses[url].etag} for url in urls]
 
 
-def worker_config(catalog: Catalog, precache: list[dict[str, str]]) -> dict[str, Any]:
-    """What the worker needs to know about this version of the site (its `BUILD`)."""
+def worker_config(
+    catalog: Catalog,
+    precache: list[dict[str, str]],
+    editions: Mapping[str, ReaderEdition] | None = None,
+) -> dict[str, Any]:
+    """What the worker needs to know about this version of the site (its `BUILD`).
+
+    A guide file saved for offline is its PDF and its reader pages (`pages`: each
+    image's URL and size), once they are rendered.
+    """
+    editions = editions or {}
     files = [
         {
             "key": f"{f.slug}.{f.lang}",
@@ -53,6 +74,7 @@ def worker_config(catalog: Catalog, precache: list[dict[str, str]]) -> dict[str,
             "url": f.url,
             "size": f.size,
             "sha256": f.sha256,
+            "pages": _page_images(editions.get(f.sha256)),
         }
         for f in catalog.files()
     ]
@@ -75,10 +97,22 @@ def worker_config(catalog: Catalog, precache: list[dict[str, str]]) -> dict[str,
     return {"version": digest[:16], **body}
 
 
+def _page_images(edition: ReaderEdition | None) -> list[dict[str, Any]]:
+    if edition is None:
+        return []
+    return [{"url": edition.image_url(p.number), "size": p.size} for p in edition.pages]
+
+
 def build_worker(
-    catalog: Catalog, pages: Iterable[str], responses: Mapping[str, Prebuilt], assets: Assets
+    catalog: Catalog,
+    pages: Iterable[str],
+    responses: Mapping[str, Prebuilt],
+    assets: Assets,
+    editions: Mapping[str, ReaderEdition] | None = None,
+    extra_precache: Iterable[str] = (),
 ) -> Prebuilt:
-    config = worker_config(catalog, precache_entries(pages, responses, assets))
+    precache = precache_entries(pages, responses, assets, extra_precache)
+    config = worker_config(catalog, precache, editions)
     # One line, so that a reader of sw.js sees the worker's code right below it.
     script = f"const BUILD = {json.dumps(config, separators=(',', ':'))};\n{worker_source()}"
     # no-cache: browsers revalidate sw.js on every update check, so a new catalog shows at once.

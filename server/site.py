@@ -16,8 +16,10 @@ from server.i18n import LANGS, lang_prefix
 from server.manifest import FAVICON_URL, MANIFEST_TYPE, favicon, manifest_url, web_manifest
 from server.office import Office
 from server.pages import PageRenderer
-from server.prebuilt import HTML, LANDING_VARY, Prebuilt, prebuild
+from server.prebuilt import HTML, IMMUTABLE, LANDING_VARY, Prebuilt, prebuild
 from server.qr import qr_png, qr_svg
+from server.reader import ReaderEdition, ReaderImage, ReaderQueue, ReaderStore
+from server.search import SEARCH_PATH, SearchIndex, build_entries, build_index
 from server.service_worker import WORKER_URL, build_worker
 
 log = logging.getLogger("bilang_karyo")
@@ -32,11 +34,30 @@ class Site:
     responses: dict[str, Prebuilt]
     files: dict[str, GuideFile]  # hashed file URL -> file
     error_pages: dict[tuple[str, int], Prebuilt]
+    editions: dict[str, ReaderEdition] = field(default_factory=dict)  # PDF sha256 -> pages
+    images: dict[str, ReaderImage] = field(default_factory=dict)  # page image URL -> file
+    search: dict[str, SearchIndex] = field(default_factory=dict)  # lang -> index
+    # Pages whose query string the fast path leaves to Starlette (`/search?q=`).
+    query_pages: frozenset[str] = frozenset()
 
 
-def build_site(catalog: Catalog, office: Office, renderer: PageRenderer, assets: Assets) -> Site:
+def build_site(
+    catalog: Catalog,
+    office: Office,
+    renderer: PageRenderer,
+    assets: Assets,
+    reader: ReaderStore | None = None,
+) -> Site:
+    editions = current_editions(catalog, reader)
+    indexes = {
+        lang: build_index(build_entries(catalog, lang, editions.get), lang) for lang in LANGS
+    }
     responses: dict[str, Prebuilt] = dict(assets.responses)
-    pages = renderer.render_site(catalog, office)
+    for index in indexes.values():
+        responses[index.url] = prebuild(index.body, "application/json", IMMUTABLE)
+    pages = renderer.render_site(
+        catalog, office, editions, {lang: index.url for lang, index in indexes.items()}
+    )
     for path, html in pages.items():
         responses[path] = prebuild(
             html, HTML, vary=LANDING_VARY if path == "/" else "Accept-Encoding"
@@ -44,9 +65,11 @@ def build_site(catalog: Catalog, office: Office, renderer: PageRenderer, assets:
     for lang in LANGS:
         manifest = web_manifest(lang, office, renderer.messages, assets)
         responses[manifest_url(lang)] = prebuild(manifest, MANIFEST_TYPE)
-    responses[WORKER_URL] = build_worker(catalog, pages, responses, assets)
+    responses[WORKER_URL] = build_worker(
+        catalog, pages, responses, assets, editions, [index.url for index in indexes.values()]
+    )
     responses[FAVICON_URL] = favicon(assets)
-    responses["/api/guides"] = prebuild(catalog_json(catalog), "application/json")
+    responses["/api/guides"] = prebuild(catalog_json(catalog, editions), "application/json")
     responses["/qr.svg"] = prebuild(qr_svg(office.qr_url), "image/svg+xml")
     responses["/qr.png"] = prebuild(qr_png(office.qr_url), "image/png")
     error_pages = {
@@ -60,10 +83,29 @@ def build_site(catalog: Catalog, office: Office, renderer: PageRenderer, assets:
         responses=responses,
         files={f.url: f for f in catalog.files()},
         error_pages=error_pages,
+        editions=editions,
+        images={
+            url: image
+            for edition in editions.values()
+            if reader is not None
+            for url, image in reader.images(edition).items()
+        },
+        search=indexes,
+        query_pages=frozenset(lang_prefix(lang) + SEARCH_PATH for lang in LANGS),
     )
 
 
-def catalog_json(catalog: Catalog) -> bytes:
+def current_editions(catalog: Catalog, reader: ReaderStore | None) -> dict[str, ReaderEdition]:
+    """The rendered pages of each current file that has them by now."""
+    if reader is None:
+        return {}
+    found = {f.sha256: reader.load(f.sha256) for f in catalog.files()}
+    return {sha: edition for sha, edition in found.items() if edition is not None}
+
+
+def catalog_json(catalog: Catalog, editions: dict[str, ReaderEdition] | None = None) -> bytes:
+    """`/api/guides`; each file's `reader` lists its page images once they are rendered."""
+    editions = editions or {}
     guides = []
     for guide in catalog.guides:
         checked = guide.last_checked.isoformat()
@@ -85,6 +127,7 @@ def catalog_json(catalog: Catalog) -> bytes:
                         "sha256": f.sha256,
                         "pages": f.pages,
                         "last_checked": checked,
+                        "reader": _reader_json(editions.get(f.sha256)),
                     }
                     for lang, f in guide.files.items()
                 },
@@ -92,6 +135,15 @@ def catalog_json(catalog: Catalog) -> bytes:
         )
     body = {"version": catalog.version, "guides": guides}
     return json.dumps(body, ensure_ascii=False, indent=1).encode()
+
+
+def _reader_json(edition: ReaderEdition | None) -> list[dict[str, object]]:
+    if edition is None:
+        return []
+    return [
+        {"url": edition.image_url(p.number), "size": p.size, "has_text": bool(p.text)}
+        for p in edition.pages
+    ]
 
 
 @dataclass
@@ -119,16 +171,22 @@ class LiveSite:
         store: BlobStore,
         renderer: PageRenderer,
         assets: Assets,
+        reader: ReaderStore | None = None,
     ) -> None:
         self.guides_dir = guides_dir
         self.office = office
         self.store = store
         self.renderer = renderer
         self.assets = assets
+        self.reader = reader
         self.status = ReloadStatus()
         self._cache = FileCache()
         self._lock = threading.Lock()
-        self.site = build_site(Catalog(guides=()), office, renderer, assets)
+        # Each finished render rebuilds the site, so that its guide page shows the reader.
+        self.reader_queue = (
+            ReaderQueue(reader, self._read_blob, self.rebuild) if reader is not None else None
+        )
+        self.site = build_site(Catalog(guides=()), office, renderer, assets, reader)
 
     def reload(self) -> bool:
         """Load the catalog from disk; True when the new one is now served."""
@@ -143,10 +201,26 @@ class LiveSite:
                 return False
             for warning in catalog.warnings:
                 log.warning("catalog: %s", warning)
-            self.site = build_site(catalog, self.office, self.renderer, self.assets)
+            self.site = build_site(catalog, self.office, self.renderer, self.assets, self.reader)
             self.status.last_error = None
             self.status.last_error_at = None
             self.status.last_success_at = datetime.now(UTC)
             self.status.reloads += 1
             log.info("catalog %s loaded: %d guides", catalog.version, len(catalog.guides))
-            return True
+        self._queue_renders(catalog)
+        return True
+
+    def rebuild(self) -> None:
+        """Build the current catalog again, now that more of its pages are rendered."""
+        with self._lock:
+            catalog = self.site.catalog
+            self.site = build_site(catalog, self.office, self.renderer, self.assets, self.reader)
+
+    def _queue_renders(self, catalog: Catalog) -> None:
+        if self.reader_queue is None:
+            return
+        for gfile in catalog.files():
+            self.reader_queue.request(gfile.sha256)
+
+    def _read_blob(self, sha256: str) -> bytes:
+        return self.store.path_for(sha256).read_bytes()

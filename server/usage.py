@@ -6,8 +6,11 @@ Two sources feed the same daily counters:
   in memory only; `flush` writes the sums to SQLite in the background, so a
   request never waits on the database. Only navigations count: requests a
   service worker makes to fill its cache carry `Sec-Fetch-Dest: empty`.
+  A guide counts as opened when its page (the in-app reader) is shown, or
+  its PDF is opened from anywhere but that page.
 - Browsers report what the server cannot see (a guide opened from the offline
-  cache, a click on the WhatsApp button) with `POST /api/usage`:
+  cache, a click on the WhatsApp button) with `POST /api/usage`; app.js and
+  the service worker's pwa/sw-usage.js send them:
   `{"events": [{"id": "<random, 16-64 of A-Z a-z 0-9 _ ->", "type": "guide_open",
   "guide": "<slug>", "lang": "id", "day": "2026-11-28"}]}`. `type` is one of
   METRICS; `day` (optional, up to 30 days back) lets a queued offline event
@@ -26,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from server.catalog import GuideFile
 from server.clock import office_today
@@ -38,6 +41,7 @@ MAX_EVENTS = 50
 MAX_BACKDATE_DAYS = 30
 KEEP_SEEN_DAYS = 40
 _EVENT_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_GUIDE_PAGE = re.compile(r"^(?:/en)?/guides/(?P<slug>[a-z0-9-]+)$")
 
 Key = tuple[str, str, str, str]  # day, metric, guide, lang
 Headers = Iterable[tuple[bytes, bytes]]
@@ -56,6 +60,12 @@ def _lang_of(path: str) -> str:
     return "en" if path == "/en" or path.startswith("/en/") else "id"
 
 
+def _guide_of(path: str) -> str:
+    """The slug of a guide's page (`/guides/<slug>`, `/en/guides/<slug>`), else ""."""
+    match = _GUIDE_PAGE.match(path)
+    return match["slug"] if match else ""
+
+
 class UsageCounter:
     """Daily counts held in memory until the next flush."""
 
@@ -71,6 +81,9 @@ class UsageCounter:
             return
         lang = _lang_of(scope["path"])
         self.add("page_view", lang=lang)
+        if guide := _guide_of(scope["path"]):
+            # The guide's page is its reader: showing it is opening the guide.
+            self.add("guide_open", guide, lang)
         query: bytes = scope.get("query_string", b"")
         if b"src=" in query:
             sources = parse_qs(query.decode("latin-1")).get("src", [])
@@ -80,11 +93,16 @@ class UsageCounter:
                 self.add("pwa_start", lang=lang)
 
     def count_file(self, scope: Mapping[str, Any], gfile: GuideFile) -> None:
-        """A guide PDF was served. Later parts of a download (Range past 0) are the same open."""
+        """A guide PDF was served. Later parts of a download (Range past 0) are the same open,
+        and so is the PDF opened from the guide's own page, which counted already."""
         if scope["method"] != "GET" or not _is_navigation(scope["headers"]):
             return
         for name, value in scope["headers"]:
             if name == b"range" and not value.replace(b" ", b"").startswith(b"bytes=0-"):
+                return
+            if name == b"referer" and _guide_of(urlsplit(value.decode("latin-1")).path) == (
+                gfile.slug
+            ):
                 return
         self.add("guide_open", gfile.slug, gfile.lang)
 

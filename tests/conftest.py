@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -131,17 +132,64 @@ def start_server(
             raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
         try:
             with urllib.request.urlopen(server.url + "/healthz", timeout=1):
-                return server
+                break
         except urllib.error.HTTPError:
-            return server  # it answers, if only to say the catalog is empty
+            break  # it answers, if only to say the catalog is empty
         except OSError:
             time.sleep(0.05)
-    server.stop()
-    raise RuntimeError(f"server did not answer within {timeout}s:\n{server.log()}")
+    else:
+        server.stop()
+        raise RuntimeError(f"server did not answer within {timeout}s:\n{server.log()}")
+    # Each guide file whose reader pages get rendered changes the site (and its sw.js) once
+    # more; tests start from the settled site, as applicants mostly do.
+    wait_for_reader_pages(server.url)
+    return server
 
 
 @pytest.fixture
-def live_server(tmp_path: Path, guides_dir: Path, office_file: Path) -> Iterator[LiveServer]:
+def live_server(
+    tmp_path: Path, guides_dir: Path, office_file: Path, sample_reader: Path
+) -> Iterator[LiveServer]:
+    # The sample guides' reader pages are made once per test process, not once per server.
+    with_sample_reader(tmp_path / "data", sample_reader)
     server = start_server(guides_dir, office_file, tmp_path / "data", tmp_path / "server.log")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def sample_reader(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reader pages of every sample guide, rendered once per test process."""
+    from server.blobs import sha256_hex
+    from server.reader import ReaderStore
+
+    root = tmp_path_factory.mktemp("sample-reader")
+    store = ReaderStore(root)
+    for pdf in sorted(SAMPLE_GUIDES.glob("*.pdf")):
+        data = pdf.read_bytes()
+        store.render(sha256_hex(data), data, lambda done, total: None)
+    return root
+
+
+def with_sample_reader(data_dir: Path, sample_reader: Path) -> None:
+    """Gives `data_dir` the sample guides' reader pages, as if the server had made them."""
+    shutil.copytree(sample_reader, data_dir / "reader", dirs_exist_ok=True)
+
+
+def wait_for_reader_pages(base_url: str, timeout: float = 60.0) -> dict[str, Any]:
+    """Until the live server shows the reader pages of every current guide file (or gave up
+    on some), as `/healthz` reports; its site changes once more for each file rendered."""
+    import json
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(base_url + "/healthz", timeout=5) as response:
+                body = json.load(response)
+        except urllib.error.HTTPError as error:
+            body = json.load(error)
+        reader: dict[str, Any] = body["reader"]
+        if reader["ready"] == reader["files"] - len(reader["failed"]):
+            return reader
+        assert time.monotonic() < deadline, f"reader pages not ready after {timeout}s: {reader}"
+        time.sleep(0.1)

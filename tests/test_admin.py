@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 import select
 import socket
 import sqlite3
@@ -452,3 +453,23 @@ def test_admin_pages_carry_both_languages(client_in: TestClient) -> None:
     page = client_in.get("/admin/guides/antrian-paspor").text
     assert "Unggah versi baru" in page and "Upload a new version" in page
     assert form_value(page, "csrf")
+
+
+def test_the_guide_pages_show_how_far_the_reader_pages_are(client_in: TestClient) -> None:
+    data = make_pdf("Halaman pembaca", 3)
+    client_in.post(
+        "/admin/guides/antrian-paspor/upload",
+        data={"csrf": csrf_of(client_in), "lang": "id"},
+        files={"file": ("baru.pdf", data, "application/pdf")},
+    )
+    row = re.compile(r'<tr data-guide="antrian-paspor".*?</tr>', re.DOTALL)
+    states = []
+    deadline = time.monotonic() + 60
+    while 'data-reader="ready"' not in (listing := row.findall(client_in.get("/admin/").text)[0]):
+        states += re.findall(r'data-reader="(\w+)"', listing)
+        assert time.monotonic() < deadline, listing
+        time.sleep(0.05)
+    assert set(states) <= {"waiting", "rendering"}
+    assert "Halaman pembaca" in listing and ": 3 · siap" in listing
+    page = client_in.get("/admin/guides/antrian-paspor").text
+    assert re.search(r'data-reader="ready">Halaman pembaca.*?: 3 · siap', page)

@@ -51,7 +51,7 @@ def test_navigations_are_counted_by_kind_and_language(settings: Settings) -> Non
         client.get("/", headers=NAVIGATE)
         client.get("/?src=qr", headers=NAVIGATE)
         client.get("/en/?src=pwa", headers=NAVIGATE)
-        client.get("/en/guides/izin-tinggal", headers=NAVIGATE)
+        client.get("/en/guides/izin-tinggal", headers=NAVIGATE)  # read in the app: an open
         url = file_url(client, "izin-tinggal", "en")
         client.get(url, headers=NAVIGATE)
         client.get(url)  # no Sec-Fetch headers at all (an older browser, curl): counts
@@ -60,8 +60,19 @@ def test_navigations_are_counted_by_kind_and_language(settings: Settings) -> Non
         ("page_view", "", "en"): 2,
         ("qr_scan", "", "id"): 1,
         ("pwa_start", "", "en"): 1,
-        ("guide_open", "izin-tinggal", "en"): 2,
+        ("guide_open", "izin-tinggal", "en"): 3,
     }
+
+
+def test_a_pdf_downloaded_from_its_guide_page_is_the_same_open(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        client.get("/guides/izin-tinggal", headers=NAVIGATE)
+        url = file_url(client, "izin-tinggal", "id")
+        page = "http://testserver/guides/izin-tinggal"
+        client.get(url, headers={**NAVIGATE, "Referer": page})
+        # Another guide's page, or a link shared in a chat, is a new open.
+        client.get(url, headers={**NAVIGATE, "Referer": "http://testserver/guides/antrian-paspor"})
+    assert counts(settings)[("guide_open", "izin-tinggal", "id")] == 2
 
 
 def test_what_is_not_an_applicant_opening_something_is_not_counted(settings: Settings) -> None:

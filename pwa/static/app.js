@@ -109,14 +109,36 @@
     if (!(await navigator.storage.persisted())) await navigator.storage.persist();
   }
 
-  /* Offline status of the guide on this page. */
+  /* Offline status of the guide on this page: saved when its PDF and every reader page are. */
+
+  // "slug.lang" of the guide file this page shows; opening the page saves it.
+  const guideKey = (document.querySelector('[data-guide-key]') || { dataset: {} }).dataset.guideKey;
 
   async function showGuideStatus() {
     const status = byId('offline-status');
     if (!status) return;
-    const saved = await caches.match(status.dataset.file);
+    const urls = [status.dataset.file, ...readerPageUrls()];
+    const found = await Promise.all(urls.map((url) => caches.match(url)));
+    const saved = found.every(Boolean);
     status.textContent = saved ? status.dataset.yes : status.dataset.no;
-    status.classList.toggle('is-saved', Boolean(saved));
+    status.classList.toggle('is-saved', saved);
+    show(status);
+  }
+
+  function readerPageUrls() {
+    return [...document.querySelectorAll('.reader .page img')].map(
+      (image) => new URL(image.src).pathname,
+    );
+  }
+
+  function showGuideProgress(message) {
+    const status = byId('offline-status');
+    if (!status || message.done >= message.total) return;
+    status.textContent = fill(status.dataset.progress, {
+      done: formatSize(message.done),
+      total: formatSize(message.total),
+    });
+    status.classList.remove('is-saved');
     show(status);
   }
 
@@ -163,6 +185,9 @@
       reportFailures(message.failed);
     } else if (message.type === 'PROGRESS' && message.reason === 'SAVE_ALL') {
       showSaveAll(message);
+    } else if (message.type === 'PROGRESS') {
+      showGuideProgress(message);
+      return;
     } else if (message.type === 'DONE') {
       // Keep asking for what could not be fetched: a later start may be online.
       writeSaved(message.saved);
@@ -198,6 +223,29 @@
       const match = link && GUIDE_FILE.exec(new URL(link.href).pathname);
       if (match) writeSaved([...readSaved(), `${match[1]}.${match[2]}`]);
     });
+  }
+
+  /* Usage the server cannot see (server/usage.py): a tap on the WhatsApp button leaves the site.
+   * Nothing here waits: the link opens WhatsApp at once. */
+
+  function countWhatsAppTaps() {
+    document.addEventListener('click', (event) => {
+      if (!event.target.closest('a[data-usage="whatsapp"]')) return;
+      const usage = { type: 'whatsapp', lang };
+      const worker = 'serviceWorker' in navigator && navigator.serviceWorker.controller;
+      if (worker) {
+        // The worker keeps the event until the server has it, even while offline.
+        worker.postMessage({ type: 'USAGE', event: usage });
+      } else if (navigator.sendBeacon) {
+        const body = JSON.stringify({ events: [{ ...usage, id: randomId() }] });
+        navigator.sendBeacon('/api/usage', new Blob([body], { type: 'application/json' }));
+      }
+    });
+  }
+
+  function randomId() {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
   }
 
   /* Updates: a new catalog or shell is a new worker, which waits for the applicant. */
@@ -254,12 +302,15 @@
     });
     watchForUpdates(registration);
     const ready = await navigator.serviceWorker.ready;
-    ready.active.postMessage({ type: 'SYNC', saved: readSaved() });
+    // Opening a guide's page saves the guide (its reader pages and PDF), as opening its PDF does.
+    const saved = guideKey ? [...readSaved(), guideKey] : readSaved();
+    ready.active.postMessage({ type: 'SYNC', saved });
     requestPersistence();
   }
 
   offerInstall();
   offerIosHint();
+  countWhatsAppTaps();
   if (!('serviceWorker' in navigator) || !('caches' in window)) return;
   navigator.serviceWorker.addEventListener('message', onWorkerMessage);
   navigator.serviceWorker.startMessages();

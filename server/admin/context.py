@@ -30,6 +30,7 @@ from server.audit import AuditLog
 from server.clock import office_time
 from server.i18n import Messages, format_size
 from server.publish import Publisher
+from server.reader import ReaderStatus
 from server.settings import Settings
 from server.site import LiveSite
 from server.usage import UsageStore
@@ -92,7 +93,13 @@ class Admin:
             fmt_size=format_size,
             css_url=self.css_url,
             office=self.live.office,
+            reader_status=self.reader_status,
         )
+
+    def reader_status(self, sha256: str) -> ReaderStatus:
+        """How far the reader pages of a version are (they render in the background)."""
+        queue = self.live.reader_queue
+        return queue.status(sha256) if queue is not None else ReaderStatus("unknown")
 
     @property
     def max_bytes(self) -> int:

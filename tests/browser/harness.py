@@ -18,6 +18,8 @@ from fpdf import FPDF
 from PIL import Image
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright, WebError, expect
 
+from tests.conftest import wait_for_reader_pages
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -172,12 +174,24 @@ def guide_files(base_url: str) -> dict[str, dict[str, Any]]:
 
 
 def wait_for_guide(base_url: str, key: str, timeout: float = 10.0) -> dict[str, dict[str, Any]]:
-    """Waits until the server's watcher has picked up a guide file dropped into guides/."""
+    """Waits until the server's watcher has picked up a guide file dropped into guides/, and
+    has made its reader pages (until then the site changes once more)."""
     deadline = time.monotonic() + timeout
     while (files := guide_files(base_url)) and key not in files:
         assert time.monotonic() < deadline, f"{key} not served after {timeout}s"
         time.sleep(0.1)
-    return files
+    wait_for_reader_pages(base_url)
+    return guide_files(base_url)
+
+
+def saved_size(file: dict[str, Any]) -> int:
+    """What saving one guide file for offline downloads: its reader pages and its PDF."""
+    return int(file["size"]) + sum(int(page["size"]) for page in file["reader"])
+
+
+def parts_of(file: dict[str, Any]) -> list[str]:
+    """The URLs a saved guide file keeps on the phone: its reader pages, then its PDF."""
+    return [*(page["url"] for page in file["reader"]), file["url"]]
 
 
 def noise_pdf(side: int) -> bytes:

@@ -17,6 +17,7 @@ from tests.browser.harness import (
     guide_files,
     noise_pdf,
     open_guide,
+    saved_size,
     sha256_of,
     wait_for_control,
     wait_for_guide,
@@ -84,15 +85,17 @@ def test_after_save_all_every_guide_opens_offline(
     browser: Browser, live_server: LiveServer
 ) -> None:
     files = guide_files(live_server.url)
-    total = sum(file["size"] for file in files.values())
+    total = sum(saved_size(file) for file in files.values())
+    pages = sum(len(file["reader"]) for file in files.values())
     page = browser.launch()
     page.goto(live_server.url + "/")
     wait_for_control(page)
     save_all = page.locator("#save-all")
     button = save_all.locator("button")
-    # The applicant sees how much it costs before tapping.
+    # The applicant sees how much it costs before tapping: the PDFs and their reader pages.
     expect(button).to_have_text(
-        f"Simpan semua panduan untuk offline{len(files)} file PDF, total {format_size(total)}"
+        f"Simpan semua panduan untuk offline{len(files)} file PDF dan {pages} halaman, "
+        f"total {format_size(total)}"
     )
     button.click()
     expect(save_all.locator(".save-status")).to_have_text(
@@ -216,12 +219,13 @@ def test_a_large_guide_is_saved_too_with_visible_progress(
     big = live_server.guides_dir / "panduan-besar.id.pdf"
     big.write_bytes(noise_pdf(side=1600))
     files = wait_for_guide(live_server.url, "panduan-besar.id")
-    total = sum(file["size"] for file in files.values())
+    total = sum(saved_size(file) for file in files.values())
     page = browser.launch()
     page.goto(live_server.url + "/")
     wait_for_control(page)
     button = page.locator("#save-all button")
-    expect(button).to_contain_text(f"{len(files)} file PDF, total {format_size(total)}")
+    expect(button).to_contain_text(f"{len(files)} file PDF dan ")
+    expect(button).to_contain_text(f" halaman, total {format_size(total)}")
     status = page.locator("#save-all .save-status")
     status.evaluate(
         """(element) => {
