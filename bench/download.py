@@ -11,6 +11,7 @@ from typing import Any
 from playwright.async_api import Page, async_playwright
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
+from bench.catalog import wait_all_reader_pages
 from bench.guides import SAMPLE_OFFICE, copy_sample_guides
 from bench.plan import Plan
 from bench.proxy import CountingProxy
@@ -94,10 +95,16 @@ def precache_bytes(server: Running) -> Figures:
 
 
 def save_all_expected(server: Running) -> Figures:
-    """What "save all" has to fetch: every current guide file, from the catalog API."""
+    """What "save all" has to fetch: every current guide file (and its reader pages)."""
     catalog = json.loads(fetch(server.port, "/api/guides", accept_encoding="identity").body)
     files = [f for guide in catalog["guides"] for f in guide["files"].values()]
-    return {"files": len(files), "pdf_bytes": sum(int(f["size"]) for f in files)}
+    pages = [page for f in files for page in f.get("reader", [])]
+    return {
+        "files": len(files),
+        "pdf_bytes": sum(int(f["size"]) for f in files),
+        "reader_pages": len(pages),
+        "reader_page_bytes": sum(int(page["size"]) for page in pages),
+    }
 
 
 async def _save_all_in_browser(page: Page, proxy: CountingProxy) -> Figures:
@@ -179,6 +186,8 @@ def measure_downloads(plan: Plan) -> Figures:
     guides = copy_sample_guides(work / "guides")
     server, _ = start_ours(guides, work / "data", work / "server.log", SAMPLE_OFFICE)
     try:
+        # "Save all" saves reader pages too, once they are rendered.
+        wait_all_reader_pages(server, timeout=300)
         browser = asyncio.run(asyncio.wait_for(_browse(server), timeout=300))
         return {
             "first_visit": browser,

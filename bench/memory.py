@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bench.catalog import wait_all_reader_pages
 from bench.guides import SAMPLE_OFFICE, copy_sample_guides, generated_guides, guide_count
 from bench.plan import Plan
 from bench.servers import Running, child_pids, fetch, serving_guides, start_ours
@@ -63,6 +64,8 @@ def _measure(guides: Path, data: Path, log: Path, plan: Plan, expect: int) -> Fi
     )
     try:
         after_start = peak_rss_mb(server.pid)
+        # Rendering reader pages is part of starting with new guides; let it finish.
+        wait_all_reader_pages(server, timeout=900)
         exercised = exercise(server, plan)
         return {
             "guides": expect,

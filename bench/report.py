@@ -269,10 +269,14 @@ def _catalog_lines(figures: dict[str, Any]) -> list[str]:
         lines.append(f"- Publish: {_value(publish, '')}.")
     for key, start in catalog.items():
         if key.startswith("start with"):
+            first = start["first start (empty data folder)"]
+            again = start["restart"]
             lines.append(
-                f"- Start with {start['guides']} guides of {start['pdf_bytes_each'] / 1e6:.1f} MB: "
-                f"first start {start['first start (empty data folder)']['seconds']} s, "
-                f"restart {start['restart']['seconds']} s (launch until /healthz lists them all)."
+                f"- Start with {start['guides']} guides of {start['pdf_bytes_each'] / 1e6:.1f} MB "
+                f"(launch until /healthz lists them all): first start {first['seconds']} s, "
+                f"every reader page rendered after "
+                f"{_value(first.get('reader_pages_seconds'), ' s')}; "
+                f"restart {again['seconds']} s."
             )
     return lines
 
@@ -319,7 +323,9 @@ def _download_lines(figures: dict[str, Any]) -> list[str]:
             else _why(visit, "save_all")
         )
         + (
-            f"; the catalog lists {expected['files']} files, {expected['pdf_bytes']:,} B of PDFs."
+            f"; the catalog lists {expected['files']} files, {expected['pdf_bytes']:,} B of "
+            f"PDFs, and {expected['reader_pages']} reader pages, "
+            f"{expected['reader_page_bytes']:,} B."
             if expected
             else "."
         )
