@@ -11,8 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from server.cli import main as cli_main
+from tests.bad_pdfs import javascript_open_action
 from tests.conftest import LiveServer
-from tests.pdfs import make_pdf
+from tests.pdfs import make_encrypted_pdf, make_pdf
 
 # Generous: the suite runs on a shared machine. The 2-second figure is measured
 # by the benchmark, not asserted here.
@@ -129,3 +133,73 @@ def test_hidden_temporary_files_are_ignored(live_server: LiveServer, tmp_path: P
     (live_server.guides_dir / ".catalog.toml.swp").write_bytes(b"junk")
     time.sleep(0.5)
     assert get_json(live_server.url + "/healthz")["last_error"] is None
+
+
+def _break_catalog_syntax(guides_dir: Path) -> str:
+    catalog = guides_dir / "catalog.toml"
+    catalog.write_text(catalog.read_text().replace("order = 10", "order = "))
+    return "not valid TOML"
+
+
+def _break_catalog_slug(guides_dir: Path) -> str:
+    catalog = guides_dir / "catalog.toml"
+    catalog.write_text(catalog.read_text().replace('"izin-tinggal"', '"../izin-tinggal"', 1))
+    return "field 'slug'"
+
+
+def _drop_garbage_pdf(guides_dir: Path) -> str:
+    (guides_dir / "visa-kunjungan.id.pdf").write_bytes(b"<html>not a pdf</html>")
+    return "visa-kunjungan.id.pdf"
+
+
+def _replace_with_encrypted_pdf(guides_dir: Path) -> str:
+    (guides_dir / "izin-tinggal.en.pdf").write_bytes(make_encrypted_pdf())
+    return "izin-tinggal.en.pdf"
+
+
+def _drop_pdf_with_javascript(guides_dir: Path) -> str:
+    (guides_dir / "visa-kunjungan.en.pdf").write_bytes(javascript_open_action())
+    return "visa-kunjungan.en.pdf"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        _break_catalog_syntax,
+        _break_catalog_slug,
+        _drop_garbage_pdf,
+        _replace_with_encrypted_pdf,
+        _drop_pdf_with_javascript,
+    ],
+    ids=lambda f: f.__name__.strip("_"),
+)
+def test_a_broken_file_keeps_the_last_good_catalog_and_health_and_check_say_why(
+    live_server: LiveServer,
+    office_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    damage: Callable[[Path], str],
+) -> None:
+    before = guides(live_server)
+    files = {g["files"][lang]["url"]: g["files"][lang]["sha256"] for g in before.values()
+             for lang in g["files"]}  # fmt: skip
+    what = damage(live_server.guides_dir)
+    wait_for(
+        lambda: get_json(live_server.url + "/healthz")["last_error"] is not None,
+        "the health report to show the error",
+    )
+    health = get_json(live_server.url + "/healthz")
+    assert health["status"] == "degraded" and what in health["last_error"]
+    # The last good catalog serves on, every file whole.
+    assert guides(live_server) == before
+    for url, digest in files.items():
+        assert hashlib.sha256(fetch(live_server.url + url)).hexdigest() == digest
+    # `bilang-karyo check` finds it in guides/ alone, and hears of it from the running site.
+    offline = ["check", "--guides", str(live_server.guides_dir), "--office", str(office_file)]
+    for args, source in ((offline, "guides/"), ([*offline, "--url", live_server.url], "site")):
+        capsys.readouterr()
+        assert cli_main(args) == 1
+        out = capsys.readouterr().out
+        fails = [line for line in out.splitlines() if line.startswith("FAIL")]
+        assert any(what in line for line in fails), out
+        if source == "site":
+            assert any("running site could not load the catalog" in f for f in fails), out
