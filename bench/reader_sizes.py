@@ -51,7 +51,8 @@ def sample_guides(runs: int) -> list[dict[str, Any]]:
     rows = []
     for pdf in sorted(SAMPLES.glob("*.pdf")):
         data = pdf.read_bytes()
-        times, sizes = [], []
+        times: list[float] = []
+        sizes: list[int] = []
         for _ in range(runs):
             seconds, sizes = _render_seconds(data)
             times.append(seconds)
