@@ -199,7 +199,13 @@ async function readerPage(event, url) {
   const cache = await caches.open(GUIDES_CACHE);
   const cached = await cache.match(url.pathname);
   if (cached) return cached;
-  const response = await fetch(url.pathname, { credentials: 'same-origin' });
+  let response;
+  try {
+    response = await fetch(url.pathname, { credentials: 'same-origin' });
+  } catch {
+    // Offline and never saved: the page shows the image's alt text, and its text below it.
+    return Response.error();
+  }
   if (response.status === 200 && PAGE_OWNERS.has(url.pathname)) {
     event.waitUntil(cache.put(url.pathname, response.clone()).catch(() => {}));
   }

@@ -63,11 +63,13 @@ class PageRenderer:
         office: Office,
         editions: Mapping[str, ReaderEdition] | None = None,
         search_urls: Mapping[str, str] | None = None,
+        unrenderable: frozenset[str] = frozenset(),
     ) -> dict[str, bytes]:
         """Every public HTML page, keyed by its path.
 
         `editions` holds the rendered pages of the files that have them (by PDF
-        sha256); `search_urls` the URL of each language's search index.
+        sha256); `search_urls` the URL of each language's search index;
+        `unrenderable` the files whose pages could not be made.
         """
         editions = editions or {}
         pages: dict[str, bytes] = {}
@@ -98,6 +100,7 @@ class PageRenderer:
                     guide=guide,
                     file=gfile,
                     edition=editions.get(gfile.sha256),
+                    preparing=gfile.sha256 not in editions and gfile.sha256 not in unrenderable,
                     alternates=_alternates(path),
                 )
             pages[prefix + SEARCH_PATH] = self.render_search(

@@ -217,17 +217,21 @@ class ReaderStatus:
 
 
 class ReaderQueue:
-    """Renders editions one at a time in a background thread; serving never waits."""
+    """Renders editions one at a time in a background thread; serving never waits.
+
+    `on_done` runs after each edition, rendered or failed, so the site can show
+    its pages (or stop saying they are being prepared).
+    """
 
     def __init__(
         self,
         store: ReaderStore,
         read_pdf: Callable[[str], bytes],
-        on_rendered: Callable[[], None],
+        on_done: Callable[[], None],
     ) -> None:
         self.store = store
         self.read_pdf = read_pdf
-        self.on_rendered = on_rendered
+        self.on_done = on_done
         self.progress: dict[str, RenderProgress] = {}
         self._lock = threading.Lock()
         self._closed = threading.Event()
@@ -250,17 +254,20 @@ class ReaderQueue:
 
         try:
             self.store.render(sha256, self.read_pdf(sha256), report)
+            log.info("reader: rendered %s (%d pages)", sha256[:16], state.total)
         except _Stopped:
             return
         except Exception as exc:  # a bad page must not stop the queue
             state.error = str(exc)
             log.error("reader: could not render %s: %s", sha256[:16], exc)
-            return
-        log.info("reader: rendered %s (%d pages)", sha256[:16], state.total)
         try:
-            self.on_rendered()
+            self.on_done()
         except Exception:  # the next load or render tries the rebuild again
             log.exception("reader: rebuilding the site after %s failed", sha256[:16])
+
+    def failed(self) -> frozenset[str]:
+        """The versions whose pages could not be made (their PDF is served as it is)."""
+        return frozenset(sha for sha, p in self.progress.items() if p.error is not None)
 
     def state(self, sha256: str) -> RenderProgress | None:
         """How far the render of `sha256` is, if this process was asked for it."""

@@ -47,7 +47,9 @@ def build_site(
     renderer: PageRenderer,
     assets: Assets,
     reader: ReaderStore | None = None,
+    unrenderable: frozenset[str] = frozenset(),
 ) -> Site:
+    """`unrenderable`: PDF hashes whose reader pages failed; their pages offer the PDF alone."""
     editions = current_editions(catalog, reader)
     indexes = {
         lang: build_index(build_entries(catalog, lang, editions.get), lang) for lang in LANGS
@@ -56,7 +58,11 @@ def build_site(
     for index in indexes.values():
         responses[index.url] = prebuild(index.body, "application/json", IMMUTABLE)
     pages = renderer.render_site(
-        catalog, office, editions, {lang: index.url for lang, index in indexes.items()}
+        catalog,
+        office,
+        editions,
+        {lang: index.url for lang, index in indexes.items()},
+        unrenderable,
     )
     for path, html in pages.items():
         responses[path] = prebuild(
@@ -201,7 +207,7 @@ class LiveSite:
                 return False
             for warning in catalog.warnings:
                 log.warning("catalog: %s", warning)
-            self.site = build_site(catalog, self.office, self.renderer, self.assets, self.reader)
+            self.site = self._build(catalog)
             self.status.last_error = None
             self.status.last_error_at = None
             self.status.last_success_at = datetime.now(UTC)
@@ -213,8 +219,11 @@ class LiveSite:
     def rebuild(self) -> None:
         """Build the current catalog again, now that more of its pages are rendered."""
         with self._lock:
-            catalog = self.site.catalog
-            self.site = build_site(catalog, self.office, self.renderer, self.assets, self.reader)
+            self.site = self._build(self.site.catalog)
+
+    def _build(self, catalog: Catalog) -> Site:
+        failed = self.reader_queue.failed() if self.reader_queue else frozenset()
+        return build_site(catalog, self.office, self.renderer, self.assets, self.reader, failed)
 
     def _queue_renders(self, catalog: Catalog) -> None:
         if self.reader_queue is None:

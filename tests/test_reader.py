@@ -76,15 +76,17 @@ def test_queue_renders_in_the_background_and_reports(tmp_path: Path) -> None:
 
 def test_a_pdf_that_cannot_be_rendered_is_reported_and_the_queue_goes_on(tmp_path: Path) -> None:
     store = ReaderStore(tmp_path / "reader")
-    rendered = threading.Event()
+    done = threading.Semaphore(0)
     pdfs = {"f" * 64: b"%PDF-1.4 not really", "0" * 64: make_pdf(pages=1)}
-    queue = ReaderQueue(store, pdfs.__getitem__, rendered.set)
+    queue = ReaderQueue(store, pdfs.__getitem__, done.release)
     queue.request("f" * 64)
     queue.request("0" * 64)
-    assert rendered.wait(30)
+    # The site hears of both: the failed one stops promising pages, the other shows them.
+    assert done.acquire(timeout=30) and done.acquire(timeout=30)
     assert queue.status("0" * 64).state == "ready"
     failed = queue.status("f" * 64)
     assert failed.state == "failed" and failed.error
+    assert queue.failed() == {"f" * 64}
     assert queue.pending() == {}
     assert queue.status("9" * 64).state == "unknown"  # never asked for
     queue.close()

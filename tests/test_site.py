@@ -69,6 +69,18 @@ def test_until_its_pages_are_rendered_a_guide_page_offers_the_pdf_with_a_note(
     assert site.images == {}
 
 
+def test_a_pdf_whose_pages_could_not_be_made_is_offered_without_a_promise(
+    settings: Settings,
+) -> None:
+    live = create_live_site(settings)
+    catalog = load_catalog(settings.guides_dir, live.store)
+    failed = frozenset({catalog.files()[0].sha256})
+    slug = catalog.files()[0].slug
+    site = build_site(catalog, live.office, live.renderer, live.assets, live.reader, failed)
+    html = site.responses[f"/guides/{slug}"].body.decode()
+    assert "sedang disiapkan" not in html and "Buka panduan (PDF)" in html
+
+
 def test_pages_render_in_the_background_then_the_guide_page_shows_them(
     settings: Settings,
 ) -> None:
