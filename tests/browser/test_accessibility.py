@@ -149,7 +149,8 @@ def test_targets_are_48_px_and_no_page_scrolls_sideways_at_320_px_or_200_percent
 
 
 def tab_through(page: Page, path: str) -> list[str]:
-    """Tabs through the page; returns what a keyboard user would find wrong."""
+    """Tabs through the page, then uses its skip link; returns what a keyboard user would
+    find wrong."""
     in_main = a11y.mark_tabbable(page)
     faults: list[str] = []
     reached: list[int] = []
@@ -168,29 +169,33 @@ def tab_through(page: Page, path: str) -> list[str]:
             faults.append(f"{where}: focused but out of view or covered ({state})")
     if reached != list(range(len(in_main))):
         faults.append(f"{path}: Tab reached {reached}, not all {len(in_main)} in DOM order")
+    if path == "/poster":
+        return faults  # a printout: no header, no skip link
+    # The skip link comes first (it showed above when focused), and takes Tab on into <main>.
+    skip = page.locator("a.skip")
+    if not skip.evaluate("(el) => el === window.__a11yTargets[0]?.el"):
+        faults.append(f"{path}: the skip link is not the first control")
+    skip.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile("#main$"))
+    if True in in_main:
+        page.keyboard.press("Tab")
+        if a11y.focus_state(page)["index"] != in_main.index(True):
+            faults.append(f"{path}: after the skip link, Tab did not go into <main>")
     return faults
 
 
-def test_every_control_is_reached_by_tab_in_order_with_visible_focus(
+def test_every_control_is_reached_by_tab_in_order_with_visible_focus_in_light_and_dark(
     live_server: LiveServer, visitors: Visitors
 ) -> None:
     visitor = visitors.open()
     faults = []
     for path in public_pages(live_server.url):
         faults += tab_through(visitor.visit(path), path)
-        if path == "/poster":
-            continue  # a printout: no header, no links
-        # The skip link comes first, shows, and takes Tab on into the main content.
-        page = visitor.visit(path)
-        in_main = a11y.mark_tabbable(page)
-        page.keyboard.press("Tab")
-        expect(page.locator("a.skip")).to_be_focused()
-        page.keyboard.press("Enter")
-        expect(page).to_have_url(re.compile("#main$"))
-        if True in in_main:
-            page.keyboard.press("Tab")
-            if a11y.focus_state(page)["index"] != in_main.index(True):
-                faults.append(f"{path}: after the skip link, Tab did not go into <main>")
+    # In dark mode the focus outline changes colour: each kind of page shows it still.
+    dark = visitors.open(color_scheme="dark")
+    for path in ("/", "/en/guides/izin-tinggal", "/search?q=paspor", "/offline", "/poster"):
+        faults += [f"dark: {fault}" for fault in tab_through(dark.visit(path), path)]
     assert not faults, "\n".join(faults)
 
     # The language switch, from the keyboard, keeps the applicant on the same guide.
@@ -203,6 +208,24 @@ def test_every_control_is_reached_by_tab_in_order_with_visible_focus(
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(re.escape(f"{live_server.url}/en/guides/izin-tinggal")))
     expect(page.locator("html")).to_have_attribute("lang", "en")
+
+    # Searching from the keyboard: into the box, type, Enter, then Tab on to a result.
+    page = visitor.visit("/")
+    box = page.locator("#search-q")
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if box.evaluate("(el) => el === document.activeElement"):
+            break
+    page.keyboard.type("paspor")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/search?q=paspor")
+    first_hit = page.locator("#search-results .hits a").first
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if first_hit.evaluate("(el) => el === document.activeElement"):
+            break
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(re.escape(f"{live_server.url}/guides/")))
 
 
 def test_reduced_motion_stops_every_animation_and_transition(
