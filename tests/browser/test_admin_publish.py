@@ -23,7 +23,7 @@ from tests.browser.harness import (
     open_guide,
     wait_for_control,
 )
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, wait_for_reader_pages
 from tests.pdfs import make_pdf
 
 pytestmark = pytest.mark.browser
@@ -85,6 +85,11 @@ def test_staff_upload_reaches_an_installed_applicant(
 
     after = guide_files(base)["antrian-paspor.id"]
     assert after["sha256"] == new_sha and after["url"] != before["url"]
+    # Its reader pages render in the background, and the site changes once more when they
+    # are ready; the applicant comes back after that.
+    wait_for_reader_pages(base)
+    after = guide_files(base)["antrian-paspor.id"]
+    assert len(after["reader"]) == 2
 
     # The applicant comes back: the new service worker is offered, then the new bytes.
     applicant.goto(base + "/guides/antrian-paspor")
