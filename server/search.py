@@ -105,6 +105,20 @@ def query_words(query: str) -> list[str]:
     return [w for w in fold(query).split() if w][:MAX_WORDS]
 
 
+def word_starts(folded: str, word: str) -> list[int]:
+    """Where `word` begins a word of `folded`: "itas" finds "ITAS", not "prioritas".
+
+    A prefix is enough, as Indonesian adds endings: "paspor" finds "paspornya".
+    """
+    found = []
+    position = folded.find(word)
+    while position != -1:
+        if position == 0 or not folded[position - 1].isalnum():
+            found.append(position)
+        position = folded.find(word, position + 1)
+    return found
+
+
 def search(entries: list[SearchEntry], query: str, limit: int = 20) -> list[SearchHit]:
     """Every word of the query must appear in the page; best pages first."""
     index = SearchIndex("", entries, b"", "", [fold(e.text) for e in entries])
@@ -117,9 +131,10 @@ def search_index(index: SearchIndex, query: str, limit: int = 20) -> list[Search
         return []
     scored = []
     for entry, folded in zip(index.entries, index.folded, strict=True):
-        if all(word in folded for word in words):
+        starts = [word_starts(folded, word) for word in words]
+        if all(starts):
             # The title and summary weigh more: they say what the guide is about.
-            score = sum(folded.count(word) for word in words) + (5 if entry.page == 0 else 0)
+            score = sum(len(found) for found in starts) + (5 if entry.page == 0 else 0)
             scored.append((score, entry, folded))
     # Stable: equal scores keep the catalog's order, then the page order.
     scored.sort(key=lambda item: -item[0])
@@ -130,7 +145,7 @@ def _hit(entry: SearchEntry, folded: str, word: str) -> SearchHit:
     text = entry.text
     # fold() can change the length of some characters; then show the start, unmarked.
     aligned = len(folded) == len(text)
-    position = folded.find(word) if aligned else 0
+    position = word_starts(folded, word)[0] if aligned else 0
     start = max(position - SNIPPET_CHARS // 3, 0)
     if start:
         # Begin at a word.

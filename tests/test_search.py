@@ -102,3 +102,13 @@ def test_entries_cover_titles_and_rendered_pages_in_the_page_language(
     # Guides not rendered yet are still found by their title and summary.
     assert {e.slug for e in entries if e.page == 0} == {g.slug for g in catalog.guides}
     assert [(h.slug, h.page) for h in search(entries, "extending")] == [("izin-tinggal", 1)]
+
+
+def test_words_match_at_the_start_of_a_word_only() -> None:
+    entries = [
+        SearchEntry("antrian-paspor", "Antrian", 1, "Kuota prioritas untuk lansia"),
+        SearchEntry("izin-tinggal", "Izin", 1, "ITAS berlaku 6 bulan; paspornya dibawa"),
+    ]
+    assert [h.slug for h in search(entries, "itas")] == ["izin-tinggal"]
+    assert [h.slug for h in search(entries, "paspor")] == ["izin-tinggal"]
+    assert [h.slug for h in search(entries, "prio")] == ["antrian-paspor"]

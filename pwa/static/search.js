@@ -31,8 +31,14 @@
     return fold(query).split(/\s+/).filter(Boolean).slice(0, MAX_WORDS);
   }
 
-  function occurrences(text, word) {
-    return text.split(word).length - 1;
+  /* Where `word` begins a word of `folded`, as word_starts() in server/search.py: "itas" finds
+   * "ITAS" but not "prioritas"; a prefix is enough ("paspor" finds "paspornya"). */
+  function wordStarts(folded, word) {
+    const found = [];
+    for (let at = folded.indexOf(word); at !== -1; at = folded.indexOf(word, at + 1)) {
+      if (at === 0 || !/[\p{L}\p{N}]/u.test(folded[at - 1])) found.push(at);
+    }
+    return found;
   }
 
   function loadIndex() {
@@ -58,9 +64,10 @@
     const scored = [];
     index.pages.forEach(([slug, page, text], order) => {
       const folded = index.folded[order];
-      if (!words.every((word) => folded.includes(word))) return;
+      const starts = words.map((word) => wordStarts(folded, word));
+      if (!starts.every((found) => found.length)) return;
       const score =
-        words.reduce((sum, word) => sum + occurrences(folded, word), 0) + (page === 0 ? 5 : 0);
+        starts.reduce((sum, found) => sum + found.length, 0) + (page === 0 ? 5 : 0);
       scored.push({ score, order, slug, page, text, folded });
     });
     scored.sort((a, b) => b.score - a.score || a.order - b.order);
@@ -69,7 +76,7 @@
 
   function snippet({ text, folded }, word) {
     const aligned = folded.length === text.length;
-    const position = aligned ? folded.indexOf(word) : 0;
+    const position = aligned ? wordStarts(folded, word)[0] : 0;
     let start = Math.max(position - Math.floor(SNIPPET_CHARS / 3), 0);
     if (start) {
       // Begin at a word.
