@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_NODE := bench/node_modules/.installed
 
-.PHONY: help serve test lint typecheck pytest system-deps bench-deps bench bench-quick samples clean
+.PHONY: help serve test lint typecheck pytest system-deps bench-deps bench bench-quick samples clean \
+	load crash lock audit
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,8 +38,8 @@ bench-quick: bench-deps $(STAMP) ## check that every bench step runs (about a mi
 	$(BIN)/python -m bench --quick
 
 lint: $(STAMP)
-	$(BIN)/ruff check server tests scripts bench
-	$(BIN)/ruff format --check server tests scripts bench
+	$(BIN)/ruff check server tests scripts bench reliability
+	$(BIN)/ruff format --check server tests scripts bench reliability
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -51,6 +52,25 @@ pytest: $(STAMP)
 
 samples: $(STAMP) ## rebuild the sample guide PDFs in guides/
 	$(BIN)/python scripts/make_sample_guides.py
+
+# The full reliability runs; `make test` runs a CI-sized version of each.
+load: $(STAMP) ## 200 connections read for 30 s while staff publish 20 versions and roll back twice
+	$(BIN)/python -m reliability.load --json reliability/results/load.json
+
+crash: $(STAMP) ## 30 publishes killed with SIGKILL at random moments, each checked after a restart
+	$(BIN)/python -m reliability.crash --json reliability/results/crash.json
+
+lock: $(STAMP) ## pin the runtime dependencies of pyproject.toml in requirements.lock (pip-compile)
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+		--output-file requirements.lock pyproject.toml
+
+# --strict: a package that could not be checked (not found, service unreachable) fails the
+# audit instead of passing for clean.
+audit: $(STAMP) ## check requirements.lock against known vulnerabilities (pip-audit)
+	@$(BIN)/pip-audit --strict --no-deps --disable-pip --requirement requirements.lock || { \
+		echo "make audit: FAILED: a known vulnerability, or a package pip-audit could not check" \
+		     "(its index or vulnerability service unreachable); either way NOT a clean audit." >&2; \
+		exit 1; }
 
 clean: ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

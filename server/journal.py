@@ -174,6 +174,7 @@ class Journal:
 
     def _remove_temp_files(self) -> None:
         # write_atomically's temporary files are ".<name>.<random>.tmp"; with the
-        # lock held, none of them belongs to a write still in progress.
-        for path in self.guides_dir.glob(".*.tmp"):
+        # lock held, none of them belongs to a write still in progress (the blob
+        # store, too, is only written with the lock held).
+        for path in [*self.guides_dir.glob(".*.tmp"), *self.store.root.glob("*/.*.tmp")]:
             path.unlink(missing_ok=True)

@@ -147,7 +147,7 @@ def test_a_valid_filename_has_no_whitespace_or_control_characters(name: str) -> 
 
 # What staff type, as the publishing path keeps it: trimmed, and not blank.
 _TEXT = (
-    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
     .map(str.strip)
     .filter(bool)
 )

@@ -1,0 +1,27 @@
+"""A CI-sized load run (`make load` is the full one): a few seconds, 20 connections, three new
+versions through the CLI and the admin and one rollback; not one request may fail."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from reliability.load import LoadPlan, run_load
+from reliability.stage import make_stage
+
+
+def test_readers_see_only_whole_published_versions_while_staff_publish(tmp_path: Path) -> None:
+    stage = make_stage(tmp_path / "stage")
+    plan = LoadPlan(seconds=3, connections=20, publishes=3, rollbacks=1)
+    try:
+        report = asyncio.run(run_load(stage, plan))
+    finally:
+        stage.stop()
+    assert report.ok, report.render()
+    # The run did what it claims: every kind of request, all connections open at once,
+    # every staff action, and readers caught between versions at least once.
+    assert {"page", "api", "file"} <= set(report.tally.requests)
+    assert report.connections_peak >= plan.connections
+    assert len(report.actions) == 4 and len(report.audit_found) == 4
+    assert report.tally.files_verified > 0 and report.tally.listings_checked > 0
+    assert len(report.tally.versions_downloaded) >= 2
