@@ -266,6 +266,9 @@ def axe_violations(page: Page) -> str:
         page,
         options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]},
     )
+    # A tag misspelt above would select no rule and find nothing: some rules must have run.
+    ran = len(results.response["passes"]) + results.violations_count
+    assert ran >= 10, f"axe ran only {ran} rules"
     if results.violations_count == 0:
         return ""
     report: str = results.generate_report()

@@ -107,8 +107,9 @@ def test_red_buttons_have_text_contrast_of_at_least_4_5_in_light_and_dark(
         # A disabled button (while it works) is an inactive control, which WCAG 1.4.3 exempts.
         weak = [(p, c) for p, c in found if c.ratio < MIN_TEXT_CONTRAST and not c.disabled]
         assert not weak, f"{scheme}: {weak}"
-        lowest[scheme] = min(found, key=lambda item: item[1].ratio)
-    print("lowest contrast on red:", lowest)
+        buttons = [c.ratio for _, c in found if "btn" in c.html.partition(">")[0]]
+        lowest[scheme] = (min(buttons), min(found, key=lambda item: item[1].ratio))
+    print("lowest contrast on red (buttons, anything):", lowest)
 
 
 def test_targets_are_48_px_and_no_page_scrolls_sideways_at_320_px_or_200_percent_zoom(
