@@ -146,11 +146,7 @@ def test_a_valid_filename_has_no_whitespace_or_control_characters(name: str) -> 
 # The catalog parser, fed catalogs that are valid TOML --------------------------------
 
 # What staff type, as the publishing path keeps it: trimmed, and not blank.
-_TEXT = (
-    st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
-    .map(str.strip)
-    .filter(bool)
-)
+_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=40).map(str.strip).filter(bool)
 _SLUG = st.from_regex(r"[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,2}", fullmatch=True)
 
 
