@@ -152,6 +152,8 @@ async def _browse(server: Running) -> Figures:
                     device_scale_factor=2.625,
                     is_mobile=True,
                     has_touch=True,
+                    # Most applicants' phones speak Indonesian, and so land on / itself.
+                    locale="id-ID",
                 )
                 try:
                     page = context.pages[0] if context.pages else await context.new_page()
