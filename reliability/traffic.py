@@ -88,12 +88,13 @@ class Reader:
                 await self.request(kind, self.action(kind))
 
     def action(self, kind: str) -> Any:
+        if self.listing is None:  # its first listing failed: ask again
+            return self.api
         if kind == "home":
             return lambda: self.page("/")
         if kind == "home_en":
             return lambda: self.page("/en/")
         if kind == "guide_page":
-            assert self.listing is not None
             slug = self.rng.choice(self.listing.guides)["slug"]
             return lambda: self.page(self.rng.choice(["", "/en"]) + f"/guides/{slug}")
         return self.api if kind == "api" else self.file
