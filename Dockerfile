@@ -14,11 +14,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin bilang
 
-# Dependencies first, so code changes don't reinstall them.
-COPY pyproject.toml README.md ./
-COPY server/__init__.py server/__init__.py
-RUN pip install --no-compile . && pip uninstall -y bilang-karyo
+# The locked dependencies first, so code changes don't reinstall them.
+COPY requirements.lock ./
+RUN pip install --no-compile -r requirements.lock
 
+COPY pyproject.toml README.md ./
 COPY server ./server
 COPY pwa ./pwa
 COPY guides ./guides
