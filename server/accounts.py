@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from argon2 import PasswordHasher
@@ -40,9 +41,13 @@ class Accounts:
         self.db = db
         # argon2-cffi's default type is Argon2id.
         self.hasher = hasher or PasswordHasher()
-        # Verifying against this when the account does not exist takes as long as a
-        # real check, so response times do not tell which names exist.
-        self._dummy_hash = self.hasher.hash("not a real password")
+
+    @functools.cached_property
+    def _dummy_hash(self) -> str:
+        """Verifying against this when the account does not exist takes as long as a real
+        check, so response times do not tell which names exist. Made on first use: one
+        Argon2id hash needs 64 MiB, which the public site should not hold from start-up."""
+        return self.hasher.hash("not a real password")
 
     def names(self) -> list[str]:
         with self.db.connect() as conn:
