@@ -223,7 +223,13 @@ class LiveSite:
 
     def _build(self, catalog: Catalog) -> Site:
         failed = self.reader_queue.failed() if self.reader_queue else frozenset()
-        return build_site(catalog, self.office, self.renderer, self.assets, self.reader, failed)
+        site = build_site(catalog, self.office, self.renderer, self.assets, self.reader, failed)
+        # A worker generated from the previous build may still be installing and fetch its
+        # search index; keep that one generation answering, so its install does not fail.
+        previous = self.site
+        for index in previous.search.values():
+            site.responses.setdefault(index.url, previous.responses[index.url])
+        return site
 
     def _queue_renders(self, catalog: Catalog) -> None:
         if self.reader_queue is None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from starlette.testclient import TestClient
+
 from server.blobs import BlobStore
 from server.catalog import load_catalog
 from server.reader import ReaderEdition, ReaderPage
@@ -112,3 +114,23 @@ def test_words_match_at_the_start_of_a_word_only() -> None:
     assert [h.slug for h in search(entries, "itas")] == ["izin-tinggal"]
     assert [h.slug for h in search(entries, "paspor")] == ["izin-tinggal"]
     assert [h.slug for h in search(entries, "prio")] == ["antrian-paspor"]
+
+
+def test_previous_index_stays_for_one_build(client: TestClient, guides_dir: Path) -> None:
+    """A worker generated just before a rebuild still finds its index while it installs."""
+    live = client.app.live  # type: ignore[attr-defined]
+    catalog = guides_dir / "catalog.toml"
+
+    def index_url() -> str:
+        return str(live.site.search["id"].url)
+
+    first = index_url()
+    catalog.write_text(catalog.read_text().replace("Pembuatan Paspor", "Paspor Baru", 1))
+    assert live.reload()
+    second = index_url()
+    assert second != first
+    assert client.get(first).status_code == 200
+    catalog.write_text(catalog.read_text().replace("Paspor Baru", "Paspor Lagi", 1))
+    assert live.reload()
+    assert client.get(second).status_code == 200
+    assert client.get(first).status_code == 404

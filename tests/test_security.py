@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -226,6 +227,11 @@ PRIVATE = ("/admin", "/api/usage", "/healthz")
 def test_the_worker_precaches_only_public_pages_and_assets(client: TestClient) -> None:
     """What the worker may ever store: its precache list and the hashed guide files.
     (tests/browser/test_admin_publish.py checks in chromium that /admin leaves nothing.)"""
+    # Each rendered guide rebuilds the site; take the worker of the settled build.
+    queue = client.app.live.reader_queue  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 60
+    while queue.pending() and time.monotonic() < deadline:
+        time.sleep(0.05)
     first_line = client.get("/sw.js").text.split("\n", 1)[0]
     build = json.loads(first_line.removeprefix("const BUILD = ").rstrip(";"))
     urls = [entry["url"] for entry in build["precache"]] + [f["url"] for f in build["files"]]
