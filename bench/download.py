@@ -17,17 +17,8 @@ from bench.plan import Plan
 from bench.proxy import CountingProxy
 from bench.servers import Running, fetch, start_ours
 from bench.steps import Figures, unavailable
+from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 _WAIT_MS = 30_000
 
 

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from server.settings import PROJECT_ROOT
+from tests.conftest import free_port
 
 # What a current Chrome on a phone sends; every server is asked with it.
 BROWSER_ACCEPT_ENCODING = "gzip, deflate, br, zstd"
@@ -23,13 +23,6 @@ BROWSER_ACCEPT_ENCODING = "gzip, deflate, br, zstd"
 
 class ServerError(Exception):
     """A server under test did not start or answered wrongly; the message has its log."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass

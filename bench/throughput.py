@@ -18,7 +18,6 @@ from bench.servers import (
     Running,
     ServerError,
     fetch,
-    free_port,
     start_floor,
     start_naive,
     start_nginx,
@@ -26,6 +25,7 @@ from bench.servers import (
 )
 from bench.steps import Figures, median, unavailable
 from bench.wrk import WrkError, WrkResult, run_wrk
+from tests.conftest import free_port
 
 OURS, NGINX, NAIVE, FLOOR = "bilang-karyo", "nginx", "naive StaticFiles", "uvicorn floor"
 LARGE_PDF = "large guide PDF (2 MiB, generated)"
