@@ -160,7 +160,6 @@ class ReloadStatus:
     last_error_at: datetime | None = None
     last_success_at: datetime | None = None
     reloads: int = 0
-    history: list[str] = field(default_factory=list)
 
 
 class LiveSite:
