@@ -252,29 +252,47 @@
 
   let acceptedUpdate = false;
 
-  function offerUpdate(worker) {
+  function offerUpdate(registration) {
     const prompt = byId('update-prompt');
     const button = prompt.querySelector('button');
     show(prompt);
     button.onclick = () => {
+      // The newest waiting worker, which may have replaced the one first offered.
+      if (!registration.waiting) return;
       acceptedUpdate = true;
       button.disabled = true;
-      worker.postMessage({ type: 'SKIP_WAITING' });
+      registration.waiting.postMessage({ type: 'SKIP_WAITING' });
     };
+  }
+
+  async function offerNewest(registration) {
+    // Before offering a waiting worker, ask for the newest: one generated while the server
+    // was still rendering a new guide's pages lacks them, and the worker made after it
+    // replaces it.
+    await registration.update().catch(() => {});
+    if (registration.installing) return; // offered once installed
+    if (registration.waiting && navigator.serviceWorker.controller) offerUpdate(registration);
   }
 
   function watchForUpdates(registration) {
     const track = (worker) => {
       if (!worker) return;
       worker.addEventListener('statechange', () => {
-        if (worker.state === 'installed' && navigator.serviceWorker.controller) offerUpdate(worker);
+        if (worker.state === 'installed' && navigator.serviceWorker.controller) {
+          offerNewest(registration);
+        } else if (worker.state === 'redundant' && registration.waiting) {
+          // It failed to install; the one waiting before it is still an update. Not asking
+          // again here: the same broken worker would fail again, in a loop.
+          if (navigator.serviceWorker.controller) offerUpdate(registration);
+        }
       });
     };
-    if (registration.waiting && navigator.serviceWorker.controller) {
-      offerUpdate(registration.waiting);
-    }
-    track(registration.installing);
     registration.addEventListener('updatefound', () => track(registration.installing));
+    if (registration.installing) {
+      track(registration.installing);
+    } else if (registration.waiting) {
+      offerNewest(registration);
+    }
     // An installed app may sit in the background for days without a navigation.
     const check = () => registration.update().catch(() => {});
     window.addEventListener('online', check);

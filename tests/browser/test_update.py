@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Frame, expect
@@ -18,7 +20,7 @@ from tests.browser.harness import (
     parts_of,
     wait_for_control,
 )
-from tests.conftest import LiveServer, start_server
+from tests.conftest import LiveServer, start_server, wait_for_reader_pages
 from tests.pdfs import make_pdf
 
 pytestmark = pytest.mark.browser
@@ -150,3 +152,41 @@ def test_a_failed_precache_keeps_the_old_worker_serving(
     assert [name for name in caches if "-shell-" in name] != [
         name for name in old_caches if "-shell-" in name
     ]
+
+
+def test_the_update_offered_is_the_newest_not_one_left_waiting(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """A phone that checked for updates between two changes holds a worker that is already
+    out of date (as one made while a new guide's pages were still rendering is). Accepting
+    the prompt must bring the newest one."""
+    base = live_server.url
+    page = browser.launch()
+    page.goto(base + "/")
+    wait_for_control(page)
+    open_guide(page, base, "/guides/antrian-paspor")
+
+    drop_new_version(live_server, "Antrian Paspor, perubahan pertama")
+    assert page.evaluate(_UPDATE_OUTCOME) == "installed"  # the first change waits on the phone
+    newest = drop_new_version(live_server, "Antrian Paspor, perubahan kedua")
+
+    page.goto(base + "/guides/antrian-paspor")
+    prompt = page.locator("#update-prompt")
+    expect(prompt).to_be_visible()
+    prompt.locator("button").click()
+    expect(page.locator("a[data-guide-file]")).to_have_attribute("href", newest["url"])
+    expect(page.locator("#offline-status")).to_have_class(SAVED)
+    assert sorted(cached_urls(page)["bilang-karyo-guides"]) == sorted(parts_of(newest))
+    browser.problems.check()
+
+
+def drop_new_version(server: LiveServer, text: str) -> dict[str, Any]:
+    """Tikkim copies a new PDF over antrian-paspor's; waits until it and its pages are served."""
+    before = guide_files(server.url)["antrian-paspor.id"]["sha256"]
+    (server.guides_dir / "antrian-paspor.id.pdf").write_bytes(make_pdf(text, 2))
+    deadline = time.monotonic() + 10
+    while guide_files(server.url)["antrian-paspor.id"]["sha256"] == before:
+        assert time.monotonic() < deadline, "the new version was not picked up"
+        time.sleep(0.1)
+    wait_for_reader_pages(server.url)
+    return guide_files(server.url)["antrian-paspor.id"]
