@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from bench.catalog import wait_all_reader_pages
@@ -27,6 +28,15 @@ def peak_rss_mb(pid: int) -> float:
 
 def rss_mb(pid: int) -> float:
     return round(_status_kib(pid, "VmRSS") * 1024 / 1e6, 1)
+
+
+def render_child_peak_mb(log: Path) -> float | None:
+    """The largest peak of the reader's render child processes, as the server logged them."""
+    peaks = [
+        int(match.group(1)) * 1024 * 1024 / 1e6
+        for match in re.finditer(r"render child's peak memory: (\d+) MB", log.read_text())
+    ]
+    return round(max(peaks), 1) if peaks else None
 
 
 def workers_peak_rss_mb(pid: int) -> float:
@@ -73,6 +83,8 @@ def _measure(guides: Path, data: Path, log: Path, plan: Plan, expect: int) -> Fi
             "peak_rss_mb_after_start": after_start,
             "peak_rss_mb_after_load": peak_rss_mb(server.pid),
             "rss_mb_at_end": rss_mb(server.pid),
+            # Pages render in a short-lived child process, apart from the server's own.
+            "render_child_peak_rss_mb": render_child_peak_mb(log),
             **exercised,
         }
     finally:

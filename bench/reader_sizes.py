@@ -31,8 +31,9 @@ from PIL import Image  # noqa: E402
 from server.blobs import BlobStore, sha256_hex  # noqa: E402
 from server.catalog import load_catalog  # noqa: E402
 from server.i18n import LANGS  # noqa: E402
+from server.page_render import render_pdf  # noqa: E402
 from server.prebuilt import IMMUTABLE, prebuild  # noqa: E402
-from server.reader import ReaderStore, render_pdf  # noqa: E402
+from server.reader import ReaderStore  # noqa: E402
 from server.search import build_entries, build_index  # noqa: E402
 
 SAMPLES = ROOT / "guides"

@@ -219,6 +219,10 @@ def _scaling_table(figures: dict[str, Any]) -> str:
     return _table(header, rows)
 
 
+def _mb(value: float | None) -> str:
+    return "n/a" if value is None else f"{value} MB"
+
+
 def _memory_table(figures: dict[str, Any]) -> str:
     rows = []
     for label, data in (dig(figures, "memory") or {}).items():
@@ -229,6 +233,7 @@ def _memory_table(figures: dict[str, Any]) -> str:
                 f"{data['peak_rss_mb_after_start']} MB",
                 f"{data['peak_rss_mb_after_load']} MB",
                 f"{data['rss_mb_at_end']} MB",
+                _mb(data.get("render_child_peak_rss_mb")),
                 f"{data['paths_answering_200']}/{data['paths_fetched']}",
             ]
         )
@@ -238,6 +243,7 @@ def _memory_table(figures: dict[str, Any]) -> str:
         "peak RSS after start",
         "peak RSS after load",
         "RSS at the end",
+        "render child's peak",
         "paths 200",
     ]
     return _table(header, rows)

@@ -3,17 +3,19 @@
 Phones cannot show a PDF inside the app (Android hands it to another app,
 iOS leaves standalone mode), so every published version is rendered once to
 page images with pypdfium2 and stored content-addressed beside the blobs.
+The rendering itself runs in a child process (page_render.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import io
 import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -21,18 +23,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import pypdfium2 as pdfium
-from PIL import Image
-
 log = logging.getLogger("bilang_karyo")
 
-# Sharp small text on a 360-412 px wide phone at 2-3x pixel density.
-READER_WIDTH = 1080
-# Guides are mostly text on flat colour; a small palette keeps anti-aliased
-# glyph edges and makes lossless WebP far smaller than lossy at equal clarity
-# (measured on the sample guides: 46 KB a page, lossy quality 75 gave 113 KB).
-PALETTE_COLOURS = 16
-_MANIFEST = "pages.json"
+MANIFEST = "pages.json"
+# A PDF that keeps pdfium busy longer than this is treated as one that cannot be rendered.
+RENDER_TIMEOUT_SECONDS = 600.0
+# The last line the render child prints: its own peak memory, which the server logs.
+PEAK_PREFIX = "peak_rss_kb"
 
 
 @dataclass(frozen=True)
@@ -62,54 +59,6 @@ class ReaderEdition:
         return [self.image_url(page.number) for page in self.pages]
 
 
-def render_pdf(data: bytes, out_dir: Path, progress: Callable[[int, int], None]) -> ReaderEdition:
-    """Render every page of `data` into `out_dir` as N.webp; write the manifest last."""
-    document = pdfium.PdfDocument(data)
-    try:
-        total = len(document)
-        progress(0, total)
-        pages = []
-        for index in range(total):
-            page = document[index]
-            try:
-                width_pt, _ = page.get_size()
-                image = page.render(scale=READER_WIDTH / width_pt).to_pil()
-                text = _page_text(page)
-            finally:
-                page.close()
-            encoded = _encode(image)
-            (out_dir / f"{index + 1}.webp").write_bytes(encoded)
-            pages.append(ReaderPage(index + 1, image.width, image.height, len(encoded), text))
-            progress(index + 1, total)
-    finally:
-        document.close()
-    edition = ReaderEdition("", tuple(pages))
-    (out_dir / _MANIFEST).write_text(
-        json.dumps([page.__dict__ for page in edition.pages], ensure_ascii=False)
-    )
-    return edition
-
-
-def _page_text(page: pdfium.PdfPage) -> str:
-    textpage = page.get_textpage()
-    try:
-        raw: str = textpage.get_text_range()
-    finally:
-        textpage.close()
-    # A scanned page has no text layer; that is fine, it reads as an image.
-    lines = (line.strip() for line in raw.replace("\r\n", "\n").split("\n"))
-    return "\n".join(line for line in lines if line)
-
-
-def _encode(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    # Fast octree picks as good a palette as median cut here in a sixth of the time;
-    # effort 3/80 is where more effort stops paying (method 5 costs 5x for nothing).
-    palette = image.convert("RGB").quantize(PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE)
-    palette.save(buffer, "WEBP", lossless=True, quality=80, method=3)
-    return buffer.getvalue()
-
-
 @dataclass(frozen=True)
 class ReaderImage:
     """One page image as the fast path serves it."""
@@ -132,7 +81,7 @@ class ReaderStore:
     def load(self, sha256: str) -> ReaderEdition | None:
         if sha256 in self._loaded:
             return self._loaded[sha256]
-        manifest = self.folder(sha256) / _MANIFEST
+        manifest = self.folder(sha256) / MANIFEST
         try:
             raw = json.loads(manifest.read_text())
         except (OSError, ValueError):
@@ -174,7 +123,7 @@ class ReaderStore:
     def _render_into(self, final: Path, data: bytes, progress: Callable[[int, int], None]) -> None:
         work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name[:8]}."))
         try:
-            render_pdf(data, work, progress)
+            render_in_child(data, work, progress)
             for path in work.iterdir():
                 with path.open("rb") as handle:
                     os.fsync(handle.fileno())
@@ -182,6 +131,51 @@ class ReaderStore:
             os.rename(work, final)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+
+class RenderError(Exception):
+    """The PDF's pages could not be made; the message says why."""
+
+
+def render_in_child(data: bytes, out_dir: Path, progress: Callable[[int, int], None]) -> None:
+    """Render `data` into `out_dir` in a child process, passing on its progress.
+
+    An exception from `progress` (the server shutting down) kills the child.
+    """
+    with (
+        tempfile.TemporaryFile() as errors,
+        subprocess.Popen(
+            [sys.executable, "-m", "server.page_render", str(out_dir)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+        ) as child,
+    ):
+        assert child.stdin is not None and child.stdout is not None
+        watchdog = threading.Timer(RENDER_TIMEOUT_SECONDS, child.kill)
+        watchdog.start()
+        try:
+            with contextlib.suppress(BrokenPipeError):  # it failed early: its stderr says why
+                child.stdin.write(data)
+                child.stdin.close()
+            for line in child.stdout:
+                name, _, value = line.decode().partition(" ")
+                if name == PEAK_PREFIX:
+                    log.info("reader: the render child's peak memory: %d MB", int(value) // 1024)
+                else:
+                    progress(int(name), int(value))
+            child.wait()
+        except BaseException:
+            child.kill()
+            raise
+        finally:
+            watchdog.cancel()
+        errors.seek(0)
+        message = errors.read().decode(errors="replace").strip().splitlines()
+    if child.returncode != 0:
+        if child.returncode < 0:
+            raise RenderError(f"the renderer stopped (signal {-child.returncode})")
+        raise RenderError(message[-1] if message else f"the renderer failed ({child.returncode})")
 
 
 @contextlib.contextmanager

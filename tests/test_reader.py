@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -10,7 +12,8 @@ import pytest
 from fpdf import FPDF
 from PIL import Image
 
-from server.reader import READER_WIDTH, ReaderEdition, ReaderQueue, ReaderStatus, ReaderStore
+from server.page_render import READER_WIDTH
+from server.reader import ReaderEdition, ReaderQueue, ReaderStatus, ReaderStore, RenderError
 from tests.pdfs import make_pdf
 
 SAMPLE = Path(__file__).resolve().parent.parent / "guides" / "izin-tinggal.en.pdf"
@@ -176,3 +179,24 @@ def test_two_processes_rendering_one_version_make_it_once(tmp_path: Path) -> Non
         thread.join(30)
     assert results == [2, 2]
     assert calls == [0, 1, 2], "rendered by one, loaded by the other"
+
+
+def test_a_render_past_its_time_limit_is_stopped_and_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pdfium runs in a child process; one that hangs on a hostile PDF is killed."""
+    monkeypatch.setattr("server.reader.RENDER_TIMEOUT_SECONDS", 0.05)
+    store = ReaderStore(tmp_path / "reader")
+    with pytest.raises(RenderError, match="stopped"):
+        store.render("5" * 64, make_pdf(pages=40), lambda d, t: None)
+    assert store.load("5" * 64) is None
+    assert not any(store.folder("5" * 64).parent.glob(".*"))
+
+
+def test_the_serving_process_never_loads_pdfium() -> None:
+    """Rendering's memory and any pdfium crash stay in the render child."""
+    probe = "import sys, server.app, server.cli; print('pypdfium2' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
