@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import brotli
@@ -57,19 +58,37 @@ class Prebuilt:
         return False
 
 
-_compressed: dict[tuple[str, str], bytes] = {}
+class _CompressedForms:
+    """Compressed bodies by (encoding, sha256), least recently used dropped first.
 
+    Most responses are unchanged from one catalog version to the next, so a
+    reload only pays for what changed. The byte budget keeps a server that
+    runs for months of publishing from holding every version ever built.
+    """
 
-def _compress(kind: str, body: bytes, digest: str) -> bytes:
-    # Most pages are unchanged from one catalog version to the next; keep
-    # their compressed forms so a reload only pays for what changed.
-    key = (kind, digest)
-    if key not in _compressed:
+    def __init__(self, budget: int = 32 * 1024 * 1024) -> None:
+        self.budget = budget
+        self._held: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._held_bytes = 0
+
+    def get(self, kind: str, body: bytes, digest: str) -> bytes:
+        key = (kind, digest)
+        if (data := self._held.get(key)) is not None:
+            self._held.move_to_end(key)
+            return data
         if kind == "br":
-            _compressed[key] = brotli.compress(body, quality=11)
+            data = brotli.compress(body, quality=11)
         else:
-            _compressed[key] = gzip.compress(body, compresslevel=9, mtime=0)
-    return _compressed[key]
+            data = gzip.compress(body, compresslevel=9, mtime=0)
+        self._held[key] = data
+        self._held_bytes += len(data)
+        while self._held_bytes > self.budget and len(self._held) > 1:
+            _, dropped = self._held.popitem(last=False)
+            self._held_bytes -= len(dropped)
+        return data
+
+
+_compressed = _CompressedForms()
 
 
 def prebuild(
@@ -81,8 +100,8 @@ def prebuild(
 ) -> Prebuilt:
     digest = hashlib.sha256(body).hexdigest()
     compressible = len(body) >= _MIN_COMPRESS and content_type.startswith(_COMPRESSIBLE)
-    gz = _compress("gzip", body, digest) if compressible else None
-    br = _compress("br", body, digest) if compressible else None
+    gz = _compressed.get("gzip", body, digest) if compressible else None
+    br = _compressed.get("br", body, digest) if compressible else None
     headers: Headers = [
         (b"content-type", content_type.encode()),
         (b"cache-control", cache_control.encode()),
