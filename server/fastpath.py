@@ -7,6 +7,7 @@ falls through to the Starlette app.
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from pathlib import Path
 
@@ -117,7 +118,7 @@ class FastPath:
             if prebuilt is not None:
                 await self._send_prebuilt(scope, send, prebuilt)
                 # Counted once the response is out, in memory only (see usage.py).
-                if self.usage is not None and _is_page(prebuilt):
+                if self.usage is not None and prebuilt.is_page:
                     self.usage.count_page(scope)
                 return
             gfile = site.files.get(path)
@@ -139,17 +140,14 @@ class FastPath:
                 accept_encoding = value.decode("latin-1")
             elif name == b"if-none-match":
                 if_none_match = value.decode("latin-1")
-        body, encoding, etag = prebuilt.variant(accept_encoding)
-        headers = [*prebuilt.headers, (b"etag", etag.encode())]
-        if scope["query_string"] and (cookie := choice_cookie(scope)) is not None:
-            headers.append((b"set-cookie", cookie))
+        encoded = prebuilt.variant(accept_encoding)
         if if_none_match and prebuilt.matches(if_none_match):
-            await _respond(send, 304, headers, b"", head=True)
-            return
-        if encoding is not None:
-            headers.append((b"content-encoding", encoding))
-        headers.append((b"content-length", str(len(body)).encode()))
-        await _respond(send, 200, headers, body, head=scope["method"] == "HEAD")
+            status, headers, body = 304, encoded.not_modified, b""
+        else:
+            status, headers, body = 200, encoded.headers, encoded.body
+        if scope["query_string"] and (cookie := choice_cookie(scope)) is not None:
+            headers = [*headers, (b"set-cookie", cookie)]
+        await _respond(send, status, headers, body, head=scope["method"] == "HEAD")
 
     async def _send_file(self, scope: Scope, send: Send, gfile: GuideFile) -> None:
         range_header = if_none_match = if_range = None
@@ -161,14 +159,7 @@ class FastPath:
             elif name == b"if-range":
                 if_range = value.decode("latin-1")
         etag = f'"{gfile.sha256}"'
-        headers: Headers = [
-            (b"content-type", b"application/pdf"),
-            (b"cache-control", IMMUTABLE.encode()),
-            (b"etag", etag.encode()),
-            (b"accept-ranges", b"bytes"),
-            (b"content-disposition", f'inline; filename="{gfile.download_name}"'.encode()),
-            *SECURITY_HEADERS,
-        ]
+        headers, whole = _file_headers(gfile)
         if if_none_match is not None and _etag_listed(if_none_match, gfile.sha256):
             await _respond(send, 304, headers, b"", head=True)
             return
@@ -177,20 +168,24 @@ class FastPath:
             try:
                 byte_range = parse_range(range_header, gfile.size)
             except Unsatisfiable:
-                headers.append((b"content-range", f"bytes */{gfile.size}".encode()))
-                headers.append((b"content-length", b"0"))
-                await _respond(send, 416, headers, b"", head=True)
+                unsatisfiable = [
+                    *headers,
+                    (b"content-range", f"bytes */{gfile.size}".encode()),
+                    (b"content-length", b"0"),
+                ]
+                await _respond(send, 416, unsatisfiable, b"", head=True)
                 return
         status, start, length = 200, 0, gfile.size
-        if byte_range is not None:
+        if byte_range is None:
+            headers = whole
+        else:
             status, start, length = 206, byte_range.start, byte_range.length
-            headers.append(
-                (
-                    b"content-range",
-                    f"bytes {byte_range.start}-{byte_range.end}/{gfile.size}".encode(),
-                )
-            )
-        headers.append((b"content-length", str(length).encode()))
+            content_range = f"bytes {byte_range.start}-{byte_range.end}/{gfile.size}"
+            headers = [
+                *headers,
+                (b"content-range", content_range.encode()),
+                (b"content-length", str(length).encode()),
+            ]
         head = scope["method"] == "HEAD"
         data = self.bodies.cached(gfile)
         if data is not None:
@@ -247,11 +242,18 @@ def _header_bytes(scope: Scope) -> int:
     )
 
 
-def _is_page(prebuilt: Prebuilt) -> bool:
-    return any(
-        name == b"content-type" and value.startswith(b"text/html")
-        for name, value in prebuilt.headers
-    )
+@functools.lru_cache(maxsize=1024)
+def _file_headers(gfile: GuideFile) -> tuple[Headers, Headers]:
+    """A guide file's headers common to every answer, and those of a whole 200."""
+    common: Headers = [
+        (b"content-type", b"application/pdf"),
+        (b"cache-control", IMMUTABLE.encode()),
+        (b"etag", f'"{gfile.sha256}"'.encode()),
+        (b"accept-ranges", b"bytes"),
+        (b"content-disposition", f'inline; filename="{gfile.download_name}"'.encode()),
+        *SECURITY_HEADERS,
+    ]
+    return common, [*common, (b"content-length", str(gfile.size).encode())]
 
 
 def _etag_listed(if_none_match: str, sha256: str) -> bool:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import brotli
 
@@ -30,6 +31,17 @@ Headers = list[tuple[bytes, bytes]]
 
 
 @dataclass(frozen=True)
+class Encoded:
+    """One encoding of a prebuilt body, with every header of its answer made in advance."""
+
+    body: bytes
+    coding: bytes | None  # the Content-Encoding, None for the body as it is
+    etag: str
+    headers: Headers  # for a 200, Content-Length included
+    not_modified: Headers  # for a 304
+
+
+@dataclass(frozen=True)
 class Prebuilt:
     """One resource with its body in each encoding and its ready-made headers."""
 
@@ -38,14 +50,36 @@ class Prebuilt:
     br: bytes | None
     etag: str
     headers: Headers  # everything but Content-Length, Content-Encoding and ETag
+    is_page: bool = field(init=False)
+    _encoded: dict[str, Encoded] = field(init=False, repr=False, compare=False)
 
-    def variant(self, accept_encoding: str) -> tuple[bytes, bytes | None, str]:
-        """The body to send, its Content-Encoding, and its ETag."""
-        if self.br is not None and accepts(accept_encoding, "br"):
-            return self.br, b"br", f'"{self.etag}-br"'
-        if self.gzip is not None and accepts(accept_encoding, "gzip"):
-            return self.gzip, b"gzip", f'"{self.etag}-gz"'
-        return self.body, None, f'"{self.etag}"'
+    def __post_init__(self) -> None:
+        # The hot path only picks one of these; nothing is assembled per request.
+        encoded = {"identity": self._encode(self.body, None, f'"{self.etag}"')}
+        if self.gzip is not None:
+            encoded["gzip"] = self._encode(self.gzip, b"gzip", f'"{self.etag}-gz"')
+        if self.br is not None:
+            encoded["br"] = self._encode(self.br, b"br", f'"{self.etag}-br"')
+        object.__setattr__(self, "_encoded", encoded)
+        is_page = any(n == b"content-type" and v.startswith(b"text/html") for n, v in self.headers)
+        object.__setattr__(self, "is_page", is_page)
+
+    def _encode(self, body: bytes, coding: bytes | None, etag: str) -> Encoded:
+        not_modified = [*self.headers, (b"etag", etag.encode())]
+        headers = list(not_modified)
+        if coding is not None:
+            headers.append((b"content-encoding", coding))
+        headers.append((b"content-length", str(len(body)).encode()))
+        return Encoded(body, coding, etag, headers, not_modified)
+
+    def variant(self, accept_encoding: str) -> Encoded:
+        """The encoding to send for this Accept-Encoding header."""
+        takes_br, takes_gzip = _accepted(accept_encoding)
+        if takes_br and "br" in self._encoded:
+            return self._encoded["br"]
+        if takes_gzip and "gzip" in self._encoded:
+            return self._encoded["gzip"]
+        return self._encoded["identity"]
 
     def matches(self, if_none_match: str) -> bool:
         """True when the client already holds some encoding of these exact bytes."""
@@ -56,6 +90,12 @@ class Prebuilt:
             if tag in (self.etag, f"{self.etag}-br", f"{self.etag}-gz"):
                 return True
         return False
+
+
+@functools.lru_cache(maxsize=256)
+def _accepted(accept_encoding: str) -> tuple[bool, bool]:
+    # Browsers send a handful of distinct values; parse each one once.
+    return accepts(accept_encoding, "br"), accepts(accept_encoding, "gzip")
 
 
 class _CompressedForms:
