@@ -87,19 +87,26 @@ async function precache() {
   }
 }
 
-async function precacheEntry(cache, { url, revision }) {
-  const response = await fetch(new Request(url, { cache: 'reload', credentials: 'same-origin' }));
-  if (!response.ok || response.redirected) {
-    throw new Error(`precache ${url}: HTTP ${response.status}`);
+async function precacheEntry(cache, entry) {
+  // A URL with a hash in it cannot be stale, so the copy the page just fetched into the HTTP
+  // cache will do (as Workbox does); any other entry goes to the server. Either is checked
+  // against its revision, and a versioned one that fails is fetched again from the server.
+  for (const mode of entry.versioned ? ['default', 'reload'] : ['reload']) {
+    const request = new Request(entry.url, { cache: mode, credentials: 'same-origin' });
+    const response = await fetch(request);
+    if (!response.ok || response.redirected) {
+      throw new Error(`precache ${entry.url}: HTTP ${response.status}`);
+    }
+    const body = await response.arrayBuffer();
+    const digest = await sha256Hex(body);
+    if (digest.startsWith(entry.revision)) {
+      await cache.put(entry.url, storable(response, body));
+      return;
+    }
   }
-  const body = await response.arrayBuffer();
-  const digest = await sha256Hex(body);
-  if (!digest.startsWith(revision)) {
-    // The site changed after this worker was generated; the next update check brings one
-    // that matches it.
-    throw new Error(`precache ${url}: expected revision ${revision}, got ${digest}`);
-  }
-  await cache.put(url, storable(response, body));
+  // The site changed after this worker was generated; the next update check brings one that
+  // matches it.
+  throw new Error(`precache ${entry.url}: expected revision ${entry.revision}`);
 }
 
 /* A browser under storage pressure may have emptied the caches behind this worker's back. */

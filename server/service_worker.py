@@ -40,24 +40,32 @@ def precache_entries(
     responses: Mapping[str, Prebuilt],
     assets: Assets,
     extra: Iterable[str] = (),
-) -> list[dict[str, str]]:
+) -> list[dict[str, Any]]:
     """The app shell as `{url, revision}`; the revision is the start of the body's sha256.
 
     `extra` are more URLs of `responses` to keep with the shell: the search indexes.
+    Those and the assets carry a hash in their URL and are marked `versioned`: the
+    worker may take them from the browser's HTTP cache, where the page just put them.
     """
-    urls = [page for page in pages if page not in _NOT_PRECACHED_PAGES]
-    urls += list(extra)
-    urls += [
+    entries: list[dict[str, Any]] = [
+        {"url": url, "revision": responses[url].etag}
+        for url in pages
+        if url not in _NOT_PRECACHED_PAGES
+    ]
+    versioned = list(extra) + [
         url
         for name, url in sorted(assets.urls.items())
         if not name.startswith(_NOT_PRECACHED_ASSETS)
     ]
-    return [{"url": url, "revision": responses[url].etag} for url in urls]
+    entries += [
+        {"url": url, "revision": responses[url].etag, "versioned": True} for url in versioned
+    ]
+    return entries
 
 
 def worker_config(
     catalog: Catalog,
-    precache: list[dict[str, str]],
+    precache: list[dict[str, Any]],
     editions: Mapping[str, ReaderEdition] | None = None,
 ) -> dict[str, Any]:
     """What the worker needs to know about this version of the site (its `BUILD`).

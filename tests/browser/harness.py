@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import random
 import re
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -18,6 +20,7 @@ from fpdf import FPDF
 from PIL import Image
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright, WebError, expect
 
+from bench.proxy import CountingProxy
 from tests.conftest import wait_for_reader_pages
 
 CHROMIUM = "/usr/bin/chromium"
@@ -132,6 +135,24 @@ def browser_on(playwright: Playwright, profile_dir: Path, **extra: Any) -> Itera
         yield browser
     finally:
         browser.close()
+
+
+@contextmanager
+def counting_proxy(upstream_port: int) -> Iterator[tuple[CountingProxy, int]]:
+    """The bench's loopback proxy in front of the server, counting what the browser fetches
+    over the network (not from its HTTP cache); yields it and its port."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    proxy = CountingProxy(upstream_port)
+    port = asyncio.run_coroutine_threadsafe(proxy.start(), loop).result(10)
+    try:
+        yield proxy, port
+    finally:
+        asyncio.run_coroutine_threadsafe(proxy.close(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
 
 
 def wait_for_control(page: Page) -> None:

@@ -13,6 +13,7 @@ from tests.browser.harness import (
     SAVED,
     Browser,
     cached_urls,
+    counting_proxy,
     fetch_in_page,
     guide_files,
     noise_pdf,
@@ -25,6 +26,24 @@ from tests.browser.harness import (
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
+
+
+def test_the_first_visit_downloads_each_hashed_file_once(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """On the service room's Wi-Fi every byte counts: the worker's precache takes the CSS,
+    JS and icons the page just loaded from the browser's cache, not from the network again."""
+    with counting_proxy(live_server.port) as (proxy, port):
+        page = browser.launch()
+        page.goto(f"http://127.0.0.1:{port}/")
+        wait_for_control(page)  # installed: the whole precache is in
+        shell = next(urls for name, urls in cached_urls(page).items() if "-shell-" in name)
+        hashed = [url for url in shell if url.startswith("/static/")]
+        assert len(hashed) >= 5
+        assert {url: proxy.requests[url] for url in hashed} == dict.fromkeys(hashed, 1)
+        # A page's URL has no hash: the worker asks the server for it again.
+        assert proxy.requests["/"] == 2
+    browser.problems.check()
 
 
 def test_the_worker_controls_the_pages_without_console_errors(
