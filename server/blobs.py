@@ -14,6 +14,14 @@ def sha256_hex(data: bytes) -> str:
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write `data` so that readers see the old file or the new one, never a part."""
+    put_in_place(stage(path, data), path)
+
+
+def stage(path: Path, data: bytes) -> Path:
+    """Write `data` to a temporary file beside `path`, on disk; `put_in_place` finishes it.
+
+    Any failure (a full disk) leaves no temporary file behind.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -21,10 +29,15 @@ def write_atomically(path: Path, data: bytes) -> None:
             tmp.write(data)
             tmp.flush()
             os.fsync(tmp.fileno())
-        os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+    return Path(tmp_name)
+
+
+def put_in_place(staged: Path, path: Path) -> None:
+    """Rename a staged file over `path`: readers see the old file or the new one."""
+    os.replace(staged, path)
     _fsync_dir(path.parent)
 
 

@@ -111,10 +111,11 @@ def run_admin_command(settings: Settings, args: argparse.Namespace) -> int:
         key = f"refuse_{exc.key}"
         print(
             f"bilang-karyo: ditolak / refused: {messages.get('id', key)} / "
-            f"{messages.get('en', key)}\n  {exc.detail}\n"
-            "  Tidak ada yang berubah / nothing changed.",
+            f"{messages.get('en', key)}\n  {exc.detail}",
             file=sys.stderr,
         )
+        if exc.key != "unfinished":
+            print("  Tidak ada yang berubah / nothing changed.", file=sys.stderr)
         return 1
     except FileNotFoundError as exc:
         print(f"bilang-karyo: {exc.filename}: no such file", file=sys.stderr)

@@ -15,6 +15,7 @@ import contextlib
 import fcntl
 import json
 import os
+import sqlite3
 import sys
 import threading
 import time
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from server.audit import record
-from server.blobs import BlobStore, sha256_hex, write_atomically
+from server.blobs import BlobStore, put_in_place, sha256_hex, stage, write_atomically
 from server.catalog_file import CATALOG_NAME
 from server.db import Database, utc_now
 from server.versions import Version, insert_version
@@ -84,6 +85,11 @@ class Change:
         )
 
 
+class ChangeUnfinished(Exception):
+    """A journaled change could not be completed (the disk filled up after all). It is
+    kept, and finished by the next publish or the next start of the server."""
+
+
 class GuidesLock:
     """One writer of `guides/` at a time, across threads and processes (an flock).
 
@@ -122,14 +128,28 @@ class Journal:
         self.store = store
 
     def commit(self, change: Change) -> None:
-        """Record, apply and finish `change`. Call with the guides lock held."""
-        with self.db.connect() as conn:
-            pending_id = conn.execute(
-                "INSERT INTO pending (payload) VALUES (?)", (change.to_json(),)
-            ).lastrowid
+        """Record, apply and finish `change`. Call with the guides lock held.
+
+        Every byte is written to temporary files first. A disk that fills up after
+        the caller's space check then fails the change before it is journaled, with
+        nothing changed; from the journal on, only renames and the records remain.
+        """
+        staged = self._stage(change)
+        try:
+            with self.db.connect() as conn:
+                pending_id = conn.execute(
+                    "INSERT INTO pending (payload) VALUES (?)", (change.to_json(),)
+                ).lastrowid
+        except BaseException:
+            for path in staged.values():
+                path.unlink(missing_ok=True)
+            raise
         assert pending_id is not None
         checkpoint("journaled")
-        self._apply(change, pending_id)
+        try:
+            self._apply(change, pending_id, staged)
+        except (OSError, sqlite3.Error) as exc:
+            raise ChangeUnfinished(str(exc)) from exc
 
     def recover(self) -> int:
         """Finish every change a killed process left half-done; the number finished."""
@@ -140,15 +160,39 @@ class Journal:
         self._remove_temp_files()
         return len(rows)
 
-    def _apply(self, change: Change, pending_id: int) -> None:
+    def _stage(self, change: Change) -> dict[str, Path]:
+        """Each file of `change` (by name in guides/), written beside its place."""
+        staged: dict[str, Path] = {}
+        try:
+            for write in (*change.writes_before, *change.writes_after):
+                staged[write.name] = stage(self._target(write), self._stored_bytes(write))
+            if change.catalog_text is not None:
+                catalog = self.guides_dir / CATALOG_NAME
+                staged[CATALOG_NAME] = stage(catalog, change.catalog_text.encode())
+        except BaseException:
+            for path in staged.values():
+                path.unlink(missing_ok=True)
+            raise
+        return staged
+
+    def _apply(
+        self, change: Change, pending_id: int, staged: dict[str, Path] | None = None
+    ) -> None:
+        """Make guides/ match `change`, then record it. Run again after a crash, without
+        `staged`, it writes every file anew from the blob store."""
+        staged = staged or {}
         for write in change.writes_before:
-            self._write_file(write)
+            self._write_file(write, staged.get(write.name))
         checkpoint("files-written")
         if change.catalog_text is not None:
-            write_atomically(self.guides_dir / CATALOG_NAME, change.catalog_text.encode())
+            catalog = self.guides_dir / CATALOG_NAME
+            if CATALOG_NAME in staged:
+                put_in_place(staged[CATALOG_NAME], catalog)
+            else:
+                write_atomically(catalog, change.catalog_text.encode())
         checkpoint("catalog-written")
         for write in change.writes_after:
-            self._write_file(write)
+            self._write_file(write, staged.get(write.name))
         with self.db.connect() as conn:
             for version in change.versions:
                 insert_version(conn, version)
@@ -163,14 +207,23 @@ class Journal:
             conn.execute("DELETE FROM pending WHERE id = ?", (pending_id,))
         checkpoint("recorded")
 
-    def _write_file(self, write: FileWrite) -> None:
+    def _target(self, write: FileWrite) -> Path:
         target = self.guides_dir / write.name
         # Names were checked when the change was made; this guards the journal itself.
         assert target.resolve().parent == self.guides_dir.resolve(), write.name
+        return target
+
+    def _stored_bytes(self, write: FileWrite) -> bytes:
         data = self.store.path_for(write.sha256).read_bytes()
         if sha256_hex(data) != write.sha256:
             raise OSError(f"stored version {write.sha256} is damaged; not writing {write.name}")
-        write_atomically(target, data)
+        return data
+
+    def _write_file(self, write: FileWrite, staged: Path | None = None) -> None:
+        if staged is not None:
+            put_in_place(staged, self._target(write))
+        else:
+            write_atomically(self._target(write), self._stored_bytes(write))
 
     def _remove_temp_files(self) -> None:
         # write_atomically's temporary files are ".<name>.<random>.tmp"; with the

@@ -24,7 +24,15 @@ from server.catalog_file import (
 from server.catalog_write import leading_comments, render_checked
 from server.clock import office_today
 from server.db import Database, utc_now
-from server.journal import AuditRecord, Change, FileWrite, GuidesLock, Journal, checkpoint
+from server.journal import (
+    AuditRecord,
+    Change,
+    ChangeUnfinished,
+    FileWrite,
+    GuidesLock,
+    Journal,
+    checkpoint,
+)
 from server.publish_checks import (
     DEFAULT_MAX_BYTES,
     GuideTexts,
@@ -305,8 +313,13 @@ class Publisher:
     # Helpers ---------------------------------------------------------------
 
     def commit(self, change: Change, notify: bool = True) -> None:
-        with disk_errors():
-            self.journal.commit(change)
+        try:
+            with disk_errors():
+                self.journal.commit(change)
+        except ChangeUnfinished as exc:
+            # Past the journal: the change stands and is finished later, so this is no
+            # refusal with "nothing changed".
+            raise PublishError("unfinished", str(exc), 507) from exc
         if notify and self.on_change is not None:
             self.on_change()
 

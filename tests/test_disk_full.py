@@ -185,6 +185,29 @@ def test_no_room_in_guides_stores_nothing_in_the_blob_store(
     assert disk_state(guides_dir, data_dir) == before
 
 
+def test_a_disk_that_fills_after_the_space_check_still_changes_nothing(
+    small_disk: Mount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program fills the disk between the check and the writes: the refusal's
+    "nothing changed" stays true, and nothing is finished behind Tikkim's back later."""
+    guides_dir = copy_guides(small_disk("guides", 2 * 1024) / "guides")
+    data_dir = tmp_path / "data"
+    publisher = Publisher(guides_dir, data_dir)
+    publisher.publish(SLUG, "id", io.BytesIO(padded_pdf(10 * 1024, "v2")), "budi")
+    fill(guides_dir, leave=300 * 1024)
+    monkeypatch.setattr("server.publish.check_space", lambda needs: None)  # it had room then
+    guides_before = disk_state(guides_dir, tmp_path / "none")
+    history_before = publisher.versions.history(SLUG)
+    with pytest.raises(PublishError) as refused:
+        publisher.publish(SLUG, "id", io.BytesIO(BIG), "budi")
+    assert refused.value.key == "disk_full"
+    assert disk_state(guides_dir, tmp_path / "none") == guides_before
+    assert publisher.journal.recover() == 0, "a refused change was left to be finished"
+    assert disk_state(guides_dir, tmp_path / "none") == guides_before
+    assert publisher.versions.history(SLUG) == history_before
+    assert not list(guides_dir.glob(".*.tmp"))
+
+
 def test_a_pdf_dropped_in_while_the_data_disk_is_full_leaves_the_site_serving(
     small_disk: Mount, tmp_path: Path, guides_dir: Path, office_file: Path
 ) -> None:
