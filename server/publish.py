@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from server.blobs import BlobStore, sha256_hex
+from server.catalog_edit import entry_with, existing, new_file_name
 from server.catalog_file import (
     CATALOG_NAME,
     CatalogError,
     GuideEntry,
-    is_valid_filename,
     parse_catalog,
 )
 from server.catalog_write import leading_comments, render_checked
@@ -42,8 +42,6 @@ from server.publish_checks import (
     check_pdf,
     check_slug,
     check_space,
-    checked_sources,
-    checked_texts,
     disk_errors,
     read_limited,
 )
@@ -123,9 +121,9 @@ class Publisher:
                     f"there is no guide {slug!r}; give its titles and summaries to add it",
                 )
             name = entry.files.get(lang) if entry else None
-            name = name or self._new_file_name(entries, slug, lang)
+            name = name or new_file_name(entries, slug, lang)
             self._adopt(slug, lang, name)
-            new_entry = self._entry_with(entry, slug, texts or GuideTexts())
+            new_entry = entry_with(entries, entry, slug, texts or GuideTexts())
             new_entry = replace(new_entry, files={**new_entry.files, lang: name})
             digest = sha256_hex(data)
             old = self._current_hash(slug, lang, name)
@@ -224,8 +222,8 @@ class Publisher:
         with self.lock.held():
             self.journal.recover()
             entries = self.entries()
-            entry = self._existing(entries, slug)
-            new_entry = self._entry_with(entry, slug, texts)
+            entry = existing(entries, slug)
+            new_entry = entry_with(entries, entry, slug, texts)
             if new_entry == entry:
                 return Outcome("edit", slug, changed=False)
             changed = [f for f in _EDITABLE if getattr(entry, f) != getattr(new_entry, f)]
@@ -237,7 +235,7 @@ class Publisher:
         with self.lock.held():
             self.journal.recover()
             entries = self.entries()
-            entry = self._existing(entries, slug)
+            entry = existing(entries, slug)
             if entry.retired == retired:
                 state = "retired" if retired else "shown"
                 raise PublishError("already_" + action, f"guide {slug!r} is already {state}")
@@ -349,52 +347,6 @@ class Publisher:
             return render_checked(entries, header, self.guides_dir / CATALOG_NAME)
         except CatalogError as exc:
             raise PublishError("bad_texts", str(exc)) from None
-
-    def _existing(self, entries: list[GuideEntry], slug: str) -> GuideEntry:
-        entry = next((e for e in entries if e.slug == slug), None)
-        if entry is None:
-            raise PublishError("unknown_guide", f"there is no guide {slug!r} in the catalog")
-        return entry
-
-    def _entry_with(self, entry: GuideEntry | None, slug: str, texts: GuideTexts) -> GuideEntry:
-        if entry is None:
-            if texts.title is None or texts.summary is None:
-                raise PublishError(
-                    "unknown_guide",
-                    f"there is no guide {slug!r}; give its titles and summaries to add it",
-                )
-            entry = GuideEntry(
-                slug=slug,
-                order=self._next_order(),
-                featured=False,
-                last_checked=office_today(),
-                title={},
-                summary={},
-                sources=(),
-                files={},
-            )
-        return replace(
-            entry,
-            title=checked_texts(texts.title, "title") if texts.title is not None else entry.title,
-            summary=checked_texts(texts.summary, "summary")
-            if texts.summary is not None
-            else entry.summary,
-            sources=checked_sources(texts.sources) if texts.sources is not None else entry.sources,
-            order=texts.order if texts.order is not None else entry.order,
-            featured=texts.featured if texts.featured is not None else entry.featured,
-            last_checked=texts.last_checked or entry.last_checked,
-        )
-
-    def _next_order(self) -> int:
-        entries = self.entries()
-        return max((e.order for e in entries), default=0) // 10 * 10 + 10
-
-    def _new_file_name(self, entries: list[GuideEntry], slug: str, lang: str) -> str:
-        name = f"{slug}.{lang}.pdf"
-        assert is_valid_filename(name), name
-        if any(name in e.files.values() for e in entries):
-            raise PublishError("name_taken", f"{name} already belongs to another guide")
-        return name
 
     def next_number(self, slug: str) -> int:
         with self.db.connect() as conn:

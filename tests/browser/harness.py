@@ -167,6 +167,17 @@ def open_guide(page: Page, base_url: str, path: str) -> None:
     expect(page.locator("#offline-status")).to_have_class(SAVED)
 
 
+def accept_update(page: Page, guide_url: str, new_file_url: str) -> None:
+    """As an applicant back on a guide's page: the update prompt shows, they accept it, and
+    the reloaded page links the guide's new file and shows it saved on the phone."""
+    page.goto(guide_url)
+    prompt = page.locator("#update-prompt")
+    expect(prompt).to_be_visible()
+    prompt.locator("button").click()
+    expect(page.locator("a[data-guide-file]")).to_have_attribute("href", new_file_url)
+    expect(page.locator("#offline-status")).to_have_class(SAVED)
+
+
 def fetch_in_page(page: Page, url: str, byte_range: str | None = None) -> dict[str, Any]:
     result: dict[str, Any] = page.evaluate(_FETCH_SHA256, [url, byte_range])
     return result

@@ -14,9 +14,9 @@ from server.settings import PROJECT_ROOT
 from tests.browser.harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    SAVED,
     WAIT_MS,
     Browser,
+    accept_update,
     cached_urls,
     fetch_in_page,
     guide_files,
@@ -92,12 +92,7 @@ def test_staff_upload_reaches_an_installed_applicant(
     assert len(after["reader"]) == 2
 
     # The applicant comes back: the new service worker is offered, then the new bytes.
-    applicant.goto(base + "/guides/antrian-paspor")
-    prompt = applicant.locator("#update-prompt")
-    expect(prompt).to_be_visible()
-    prompt.locator("button").click()
-    expect(applicant.locator("a[data-guide-file]")).to_have_attribute("href", after["url"])
-    expect(applicant.locator("#offline-status")).to_have_class(SAVED)
+    accept_update(applicant, base + "/guides/antrian-paspor", after["url"])
     fetched = fetch_in_page(applicant, after["url"])
     assert (fetched["status"], fetched["sha256"]) == (200, new_sha)
 

@@ -13,6 +13,7 @@ from playwright.sync_api import Frame, expect
 from tests.browser.harness import (
     SAVED,
     Browser,
+    accept_update,
     cached_urls,
     fetch_in_page,
     guide_files,
@@ -170,12 +171,7 @@ def test_the_update_offered_is_the_newest_not_one_left_waiting(
     assert page.evaluate(_UPDATE_OUTCOME) == "installed"  # the first change waits on the phone
     newest = drop_new_version(live_server, "Antrian Paspor, perubahan kedua")
 
-    page.goto(base + "/guides/antrian-paspor")
-    prompt = page.locator("#update-prompt")
-    expect(prompt).to_be_visible()
-    prompt.locator("button").click()
-    expect(page.locator("a[data-guide-file]")).to_have_attribute("href", newest["url"])
-    expect(page.locator("#offline-status")).to_have_class(SAVED)
+    accept_update(page, base + "/guides/antrian-paspor", newest["url"])
     assert sorted(cached_urls(page)["bilang-karyo-guides"]) == sorted(parts_of(newest))
     browser.problems.check()
 
