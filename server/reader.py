@@ -121,7 +121,11 @@ class ReaderStore:
         return edition
 
     def _render_into(self, final: Path, data: bytes, progress: Callable[[int, int], None]) -> None:
-        work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name[:8]}."))
+        # With this version's lock held, a working folder of its name is one that a killed
+        # process left behind.
+        for stale in final.parent.glob(f".{final.name}.*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}."))
         try:
             render_in_child(data, work, progress)
             for path in work.iterdir():

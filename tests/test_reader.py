@@ -200,3 +200,13 @@ def test_the_serving_process_never_loads_pdfium() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_a_working_folder_left_by_a_killed_render_is_cleared_by_the_next(tmp_path: Path) -> None:
+    store = ReaderStore(tmp_path / "reader")
+    left = store.folder("6" * 64).parent / f".{'6' * 64}.killed"
+    left.mkdir(parents=True)
+    (left / "1.webp").write_bytes(b"half a page")
+    store.render("6" * 64, make_pdf(pages=1), lambda d, t: None)
+    assert not left.exists()
+    assert store.load("6" * 64) is not None
