@@ -265,12 +265,18 @@
     };
   }
 
+  let askedForNewest = false;
+
   async function offerNewest(registration) {
-    // Before offering a waiting worker, ask for the newest: one generated while the server
-    // was still rendering a new guide's pages lacks them, and the worker made after it
-    // replaces it.
-    await registration.update().catch(() => {});
-    if (registration.installing) return; // offered once installed
+    // Before offering a waiting worker, ask once for the newest: one generated while the
+    // server was still rendering a new guide's pages lacks them, and the worker made after
+    // it replaces it. Once a page: while the server renders many guides in a row, each
+    // answer would be newer still, and each install downloads the shell again.
+    if (!askedForNewest) {
+      askedForNewest = true;
+      await registration.update().catch(() => {});
+      if (registration.installing) return; // offered once installed
+    }
     if (registration.waiting && navigator.serviceWorker.controller) offerUpdate(registration);
   }
 
