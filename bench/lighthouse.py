@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from bench.catalog import wait_all_reader_pages
 from bench.guides import SAMPLE_OFFICE, copy_sample_guides
 from bench.plan import Plan
 from bench.servers import fetch, start_ours
@@ -102,6 +103,9 @@ def measure_lighthouse(plan: Plan) -> Figures:
     guides = copy_sample_guides(work / "guides")
     server, _ = start_ours(guides, work / "data", work / "server.log", SAMPLE_OFFICE)
     try:
+        # Measure the site as applicants meet it: while the first start still renders reader
+        # pages, each one finished is a new sw.js, and the page offers that update.
+        wait_all_reader_pages(server, timeout=300)
         catalog = json.loads(fetch(server.port, "/api/guides", accept_encoding="identity").body)
         pages = {"/": "/", "guide page": catalog["guides"][0]["urls"]["id"]}
         figures: Figures = {"lighthouse": lighthouse_version()}

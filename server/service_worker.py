@@ -22,7 +22,7 @@ NAVIGATION_TIMEOUT_MS = 3000
 # The poster is printed in the office, not read on phones; screenshots are only for the
 # browser's install sheet.
 _NOT_PRECACHED_PAGES = frozenset({"/poster"})
-_NOT_PRECACHED_ASSETS = ("screenshots/", "poster.css")
+_NOT_PRECACHED_ASSETS = ("screenshots/", "poster.css", "nojs.css")
 
 
 # The worker's source, in parts that are joined in this order; each part is one concern.

@@ -114,12 +114,15 @@
   // "slug.lang" of the guide file this page shows; opening the page saves it.
   const guideKey = (document.querySelector('[data-guide-key]') || { dataset: {} }).dataset.guideKey;
 
-  async function showGuideStatus() {
+  // `settled`: the worker has answered. Until then "not saved" may be about to change, and
+  // showing it would make the page jump.
+  async function showGuideStatus(settled = true) {
     const status = byId('offline-status');
     if (!status) return;
     const urls = [status.dataset.file, ...readerPageUrls()];
     const found = await Promise.all(urls.map((url) => caches.match(url)));
     const saved = found.every(Boolean);
+    if (!saved && !settled) return;
     status.textContent = saved ? status.dataset.yes : status.dataset.no;
     status.classList.toggle('is-saved', saved);
     show(status);
@@ -199,7 +202,7 @@
         reportFailures(message.failed.filter((item) => item.reason === 'quota'));
       }
     }
-    showGuideStatus();
+    showGuideStatus(message.type === 'DONE' || message.type === 'NOT_SAVED');
   }
 
   function offerSaveAll() {
@@ -341,7 +344,7 @@
   reloadOnceUpdated();
   rememberOpenedGuides();
   offerSaveAll();
-  showGuideStatus();
+  showGuideStatus(false);
   window.addEventListener('pageshow', (event) => {
     if (event.persisted) showGuideStatus();
   });

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Request, Route, expect
+from playwright.sync_api import Playwright, Request, Route, expect
 
 from server.i18n import format_size
 from tests.browser.harness import (
     SAVED,
     Browser,
+    browser_on,
     cached_urls,
     counting_proxy,
     fetch_in_page,
@@ -44,6 +46,47 @@ def test_the_first_visit_downloads_each_hashed_file_once(
         # A page's URL has no hash: the worker asks the server for it again.
         assert proxy.requests["/"] == 2
     browser.problems.check()
+
+
+# Every layout shift on the page from its start, as the browser measures them (CLS).
+_LAYOUT_SHIFTS = """() => new Promise((resolve) => {
+  const shifts = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const moved = entry.sources.map((source) => source.node && source.node.nodeName);
+      shifts.push({ value: entry.value, moved });
+    }
+  }).observe({ type: 'layout-shift', buffered: true });
+  setTimeout(() => resolve(shifts), 1500);
+})"""
+
+
+def test_opening_a_guide_does_not_move_the_page_under_the_finger(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The offline status fills in after the page shows; its place is kept from the start,
+    so a button is never pushed away as the applicant taps it."""
+    page = browser.launch()
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(live_server.url + "/")
+    wait_for_control(page)
+    page.goto(live_server.url + "/guides/antrian-paspor")
+    expect(page.locator("#offline-status")).to_have_class(SAVED)
+    assert page.evaluate(_LAYOUT_SHIFTS) == []
+    browser.problems.check()
+
+
+def test_without_javascript_no_empty_offline_status_is_left(
+    playwright: Playwright, live_server: LiveServer, tmp_path: Path
+) -> None:
+    with browser_on(playwright, tmp_path / "no-js", java_script_enabled=False) as no_js:
+        page = no_js.launch()
+        page.goto(live_server.url + "/guides/antrian-paspor")
+        # Not even an empty space kept for it: nothing will fill it.
+        assert page.locator("#offline-status").bounding_box() is None
+        expect(page.locator(".reader .page img").first).to_be_visible()
+        expect(page.locator("a[data-guide-file]")).to_be_visible()
+        no_js.problems.check()
 
 
 def test_the_worker_controls_the_pages_without_console_errors(
