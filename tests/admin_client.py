@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import httpx2
 from starlette.testclient import TestClient
 
+from server.settings import PROJECT_ROOT
+
 PASSWORD = "kata-sandi-uji-123"
+
+
+def add_account(data_dir: Path, name: str = "budi", password: str = PASSWORD) -> None:
+    """`bilang-karyo user add`, as Tikkim runs it, with the password on stdin."""
+    subprocess.run(
+        [sys.executable, "-m", "server.cli", "user", "add", name, "--data", str(data_dir)],
+        input=f"{password}\n".encode(),
+        check=True,
+        capture_output=True,
+        cwd=PROJECT_ROOT,
+    )
 
 
 def form_value(html: str, name: str) -> str:

@@ -8,8 +8,6 @@ import re
 import select
 import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,8 +19,8 @@ from starlette.testclient import TestClient
 from server.admin.context import Admin
 from server.app import create_app
 from server.db import DB_NAME
-from server.settings import PROJECT_ROOT, Settings
-from tests.admin_client import PASSWORD, csrf_of, form_value, log_in, refusal_key
+from server.settings import Settings
+from tests.admin_client import PASSWORD, add_account, csrf_of, form_value, log_in, refusal_key
 from tests.bad_pdfs import javascript_open_action, padded_pdf
 from tests.conftest import start_server
 from tests.disk_state import disk_state
@@ -270,13 +268,7 @@ def test_a_streamed_upload_is_cut_off_at_the_limit(
     """A real server, a chunked body with no Content-Length: it counts as it reads and
     answers 413 long before the 64 MB offered have been sent."""
     data_dir = tmp_path / "data"
-    subprocess.run(
-        [sys.executable, "-m", "server.cli", "user", "add", "budi", "--data", str(data_dir)],
-        input=PASSWORD.encode(),
-        check=True,
-        capture_output=True,
-        cwd=PROJECT_ROOT,
-    )
+    add_account(data_dir)
     server = start_server(
         guides_dir,
         office_file,

@@ -24,7 +24,7 @@ from server.catalog_file import CATALOG_NAME
 from server.publish import Publisher
 from server.publish_checks import PublishError
 from server.settings import PROJECT_ROOT
-from tests.admin_client import PASSWORD, csrf_of, log_in, refusal_key
+from tests.admin_client import add_account, csrf_of, log_in, refusal_key
 from tests.bad_pdfs import padded_pdf
 from tests.conftest import SAMPLE_GUIDES, LiveServer, start_server
 from tests.disk_state import disk_state
@@ -120,10 +120,7 @@ def test_a_publish_onto_a_full_disk_is_refused_and_the_old_version_stays_served(
 ) -> None:
     disk = small_disk("disk", 8 * 1024)
     guides_dir, data_dir = copy_guides(disk / "guides"), disk / "data"
-    subprocess.run(
-        [sys.executable, "-m", "server.cli", "user", "add", "budi", "--data", str(data_dir)],
-        input=PASSWORD, text=True, check=True, capture_output=True, cwd=PROJECT_ROOT,
-    )  # fmt: skip
+    add_account(data_dir)
     server = start_server(guides_dir, office_file, data_dir, tmp_path / "server.log")
     try:
         with httpx2.Client(base_url=server.url, timeout=30) as web:

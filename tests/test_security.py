@@ -6,8 +6,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,8 +17,8 @@ from starlette.testclient import TestClient
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from server.app import create_app
-from server.settings import PROJECT_ROOT, Settings
-from tests.admin_client import PASSWORD, csrf_of, form_value, log_in
+from server.settings import Settings
+from tests.admin_client import PASSWORD, add_account, csrf_of, form_value, log_in
 from tests.conftest import LiveServer, start_server
 
 Fetch = Callable[[TestClient], httpx2.Response]
@@ -144,13 +142,7 @@ def proxied(
 ) -> Iterator[Callable[[str], LiveServer]]:
     """`bilang-karyo serve` trusting forwarded headers from the given proxy addresses."""
     data_dir = tmp_path / "data"
-    subprocess.run(
-        [sys.executable, "-m", "server.cli", "user", "add", "budi", "--data", str(data_dir)],
-        input=PASSWORD.encode(),
-        check=True,
-        capture_output=True,
-        cwd=PROJECT_ROOT,
-    )
+    add_account(data_dir)
     servers: list[LiveServer] = []
 
     def start(allow: str) -> LiveServer:

@@ -18,7 +18,15 @@ from typing import Any
 
 from fpdf import FPDF
 from PIL import Image
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright, WebError, expect
+from playwright.sync_api import (
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    Route,
+    WebError,
+    expect,
+)
 
 from bench.proxy import CountingProxy
 from tests.conftest import wait_for_reader_pages
@@ -153,6 +161,19 @@ def counting_proxy(upstream_port: int) -> Iterator[tuple[CountingProxy, int]]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+def answer_whatsapp_here(browser: Browser) -> list[str]:
+    """Nothing leaves the machine: the chat link is answered here, as WhatsApp would open."""
+    opened: list[str] = []
+
+    def whatsapp(route: Route) -> None:
+        opened.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<title>WhatsApp</title>")
+
+    assert browser.context is not None
+    browser.context.route("https://wa.me/**", whatsapp)
+    return opened
 
 
 def wait_for_control(page: Page) -> None:

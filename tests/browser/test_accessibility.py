@@ -9,16 +9,14 @@ covered as they land. Each test groups its pages in one browser to keep the run 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Literal
 
 import pytest
-from playwright.sync_api import Browser as Chromium
-from playwright.sync_api import Page, Playwright, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser import a11y
 from tests.browser.site_pages import public_pages
-from tests.browser.visitor import Visitors, plain_chromium
+from tests.browser.visitor import Visitors
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -35,17 +33,12 @@ LANDINGS = ("/", "/en/")
 Scheme = Literal["light", "dark"]
 
 
-@pytest.fixture(scope="module")
-def chromium(playwright: Playwright) -> Iterator[Chromium]:
-    with plain_chromium(playwright) as browser:
-        yield browser
-
-
-@pytest.fixture
-def visitors(chromium: Chromium, live_server: LiveServer) -> Iterator[Visitors]:
-    opened = Visitors(chromium, live_server.url)
-    yield opened
-    opened.close_all()
+def tab_to(page: Page, target: Locator, most: int) -> None:
+    """Presses Tab, as a keyboard user does, until `target` has the focus (at most `most`)."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if target.evaluate("(el) => el === document.activeElement"):
+            return
 
 
 def reveal(page: Page, path: str) -> bool:
@@ -197,22 +190,14 @@ def test_every_control_is_reached_by_tab_in_order_with_visible_focus_in_light_an
 
     # The language switch, from the keyboard, keeps the applicant on the same guide.
     page = visitor.visit("/guides/izin-tinggal")
-    english = page.locator(".langs a[hreflang=en]")
-    for _ in range(5):
-        page.keyboard.press("Tab")
-        if english.evaluate("(el) => el === document.activeElement"):
-            break
+    tab_to(page, page.locator(".langs a[hreflang=en]"), most=5)
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(re.escape(f"{live_server.url}/en/guides/izin-tinggal")))
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
     # Searching from the keyboard: into the box, type, Enter, then Tab on to a result.
     page = visitor.visit("/")
-    box = page.locator("#search-q")
-    for _ in range(20):
-        page.keyboard.press("Tab")
-        if box.evaluate("(el) => el === document.activeElement"):
-            break
+    tab_to(page, page.locator("#search-q"), most=20)
     page.keyboard.type("paspor")
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{live_server.url}/search?q=paspor")

@@ -4,18 +4,14 @@ the red buttons' contrast, and no sideways scrolling of the page at 320 px or 20
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser as Chromium
-from playwright.sync_api import Page, Playwright, expect
+from playwright.sync_api import Page, expect
 
-from server.settings import PROJECT_ROOT
+from tests.admin_client import add_account
 from tests.browser import a11y
-from tests.browser.visitor import Visitor, Visitors, plain_chromium
+from tests.browser.visitor import Visitor, Visitors
 from tests.conftest import LiveServer
 from tests.pdfs import make_pdf
 
@@ -27,29 +23,6 @@ DESKTOP = {"width": 1280, "height": 800}
 NARROW = {"width": 320, "height": 640}
 # 200% zoom of a 1280 x 720 window (see test_accessibility.py).
 ZOOMED = {"width": 640, "height": 360}
-
-
-@pytest.fixture(scope="module")
-def chromium(playwright: Playwright) -> Iterator[Chromium]:
-    with plain_chromium(playwright) as browser:
-        yield browser
-
-
-@pytest.fixture
-def visitors(chromium: Chromium, live_server: LiveServer) -> Iterator[Visitors]:
-    opened = Visitors(chromium, live_server.url)
-    yield opened
-    opened.close_all()
-
-
-def add_account(data_dir: Path, name: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "server.cli", "user", "add", name, "--data", str(data_dir)],
-        input=f"{PASSWORD}\n".encode(),
-        check=True,
-        capture_output=True,
-        cwd=PROJECT_ROOT,
-    )
 
 
 def sign_in(visitor: Visitor, password: str = PASSWORD, status: int = 200) -> Page:
@@ -123,7 +96,7 @@ def walk_admin(visitor: Visitor, tmp_path: Path) -> list[str]:
 def test_axe_finds_no_violation_on_the_admin_pages(
     live_server: LiveServer, visitors: Visitors, tmp_path: Path
 ) -> None:
-    add_account(live_server.data_dir, "ayu")
+    add_account(live_server.data_dir, "ayu", PASSWORD)
     reports = walk_admin(visitors.open(viewport=DESKTOP), tmp_path)
     assert not reports, "\n".join(reports)
 
@@ -131,7 +104,7 @@ def test_axe_finds_no_violation_on_the_admin_pages(
 def test_admin_red_buttons_contrast_and_no_sideways_scroll_at_320_px_or_200_percent_zoom(
     live_server: LiveServer, visitors: Visitors
 ) -> None:
-    add_account(live_server.data_dir, "ayu")
+    add_account(live_server.data_dir, "ayu", PASSWORD)
     weak, wide, red = [], [], []
     for viewport, scale in ((NARROW, 1), (ZOOMED, 2)):
         visitor = visitors.open(viewport=viewport, device_scale_factor=scale)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Playwright, expect
 
-from server.settings import PROJECT_ROOT
+from tests.admin_client import add_account
 from tests.browser.harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -31,21 +29,11 @@ pytestmark = pytest.mark.browser
 PASSWORD = "kata-sandi-tikkim-1"
 
 
-def add_account(data_dir: Path, name: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "server.cli", "user", "add", name, "--data", str(data_dir)],
-        input=f"{PASSWORD}\n".encode(),
-        check=True,
-        capture_output=True,
-        cwd=PROJECT_ROOT,
-    )
-
-
 def test_staff_upload_reaches_an_installed_applicant(
     browser: Browser, playwright: Playwright, live_server: LiveServer, tmp_path: Path
 ) -> None:
     base = live_server.url
-    add_account(live_server.data_dir, "siti")
+    add_account(live_server.data_dir, "siti", PASSWORD)
     before = guide_files(base)["antrian-paspor.id"]
 
     # An applicant has the app and has opened the guide once: it is on the phone.

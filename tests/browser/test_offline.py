@@ -7,12 +7,13 @@ import signal
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Playwright, Request, Route, expect
+from playwright.sync_api import Playwright, Request, expect
 
 from server.i18n import format_size
 from tests.browser.harness import (
     SAVED,
     Browser,
+    answer_whatsapp_here,
     browser_on,
     cached_urls,
     counting_proxy,
@@ -234,15 +235,7 @@ def test_the_whatsapp_button_opens_the_gateway_chat_online_and_offline(
 ) -> None:
     expected = "https://wa.me/628112578223?text=MENU"
     page = browser.launch()
-    # Nothing leaves the machine: the chat link is answered here, as WhatsApp would open.
-    opened: list[str] = []
-
-    def whatsapp(route: Route) -> None:
-        opened.append(route.request.url)
-        route.fulfill(status=200, content_type="text/html", body="<title>WhatsApp</title>")
-
-    assert browser.context is not None
-    browser.context.route("https://wa.me/**", whatsapp)
+    opened = answer_whatsapp_here(browser)
     page.goto(live_server.url + "/")
     wait_for_control(page)
     button = page.locator("a.btn-wa")

@@ -21,7 +21,7 @@ from tests.browser.harness import (
     parts_of,
     wait_for_control,
 )
-from tests.conftest import LiveServer, start_server, wait_for_reader_pages
+from tests.conftest import LiveServer, start_again, wait_for_reader_pages
 from tests.pdfs import make_pdf
 
 pytestmark = pytest.mark.browser
@@ -51,13 +51,7 @@ def test_a_changed_guide_is_offered_then_served_and_the_old_cache_goes(
     catalog.write_text(CATALOG_ENTRY.sub("", catalog.read_text(encoding="utf-8")))
     for retired in guides.glob("pelaporan-status-sipil.*.pdf"):
         retired.unlink()
-    restarted = start_server(
-        guides,
-        office_file,
-        live_server.data_dir,
-        live_server.log_path,
-        port=live_server.port,
-    )
+    restarted = start_again(live_server, office_file)
     try:
         after = guide_files(base)
         assert after["antrian-paspor.id"]["url"] != before["antrian-paspor.id"]["url"]
@@ -125,13 +119,7 @@ def test_a_failed_precache_keeps_the_old_worker_serving(
 
     live_server.stop()
     (live_server.guides_dir / "pembuatan-paspor.id.pdf").write_bytes(make_pdf("Baru", 3))
-    restarted = start_server(
-        live_server.guides_dir,
-        office_file,
-        live_server.data_dir,
-        live_server.log_path,
-        port=live_server.port,
-    )
+    restarted = start_again(live_server, office_file)
     try:
         # One shell file fails to download while the new worker installs.
         assert browser.context is not None

@@ -7,11 +7,18 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Playwright, Route
+from playwright.sync_api import Playwright
 
 from server.db import DB_NAME
-from tests.browser.harness import WAIT_MS, Browser, browser_on, cached_urls, wait_for_control
-from tests.conftest import LiveServer, start_server
+from tests.browser.harness import (
+    WAIT_MS,
+    Browser,
+    answer_whatsapp_here,
+    browser_on,
+    cached_urls,
+    wait_for_control,
+)
+from tests.conftest import LiveServer, start_again
 
 pytestmark = pytest.mark.browser
 
@@ -37,19 +44,6 @@ def wait_for_report(data_dir: Path, key: tuple[str, str, str], count: int) -> No
     while reported(data_dir).get(key, 0) < count:
         assert time.monotonic() < deadline, f"{key} not counted: {reported(data_dir)}"
         time.sleep(0.1)
-
-
-def answer_whatsapp_here(browser: Browser) -> list[str]:
-    """Nothing leaves the machine: the chat link is answered here, as WhatsApp would open."""
-    opened: list[str] = []
-
-    def whatsapp(route: Route) -> None:
-        opened.append(route.request.url)
-        route.fulfill(status=200, content_type="text/html", body="<title>WhatsApp</title>")
-
-    assert browser.context is not None
-    browser.context.route("https://wa.me/**", whatsapp)
-    return opened
 
 
 def test_a_tap_on_the_whatsapp_button_is_counted_once(
@@ -101,13 +95,7 @@ def test_a_guide_opened_offline_is_counted_once_the_phone_is_back_online(
     browser.close()
     assert reported(live_server.data_dir) == before
 
-    restarted = start_server(
-        live_server.guides_dir,
-        office_file,
-        live_server.data_dir,
-        live_server.log_path,
-        port=live_server.port,
-    )
+    restarted = start_again(live_server, office_file)
     try:
         page = browser.launch()
         page.goto(base + "/en/")  # the first page from the network sends what was kept
