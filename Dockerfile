@@ -14,6 +14,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin bilang
 
+# Tesseract reads scanned guides (their text version); Indonesian and English data.
+RUN apt-get update -qq \
+ && apt-get install -y -qq --no-install-recommends tesseract-ocr tesseract-ocr-ind tesseract-ocr-eng \
+ && rm -rf /var/lib/apt/lists/*
+
 # The locked dependencies first, so code changes don't reinstall them.
 COPY requirements.lock ./
 RUN pip install --no-compile -r requirements.lock

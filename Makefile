@@ -22,7 +22,7 @@ serve: $(STAMP) ## set up and run the site on the sample guides at http://127.0.
 
 test: system-deps bench-deps $(STAMP) lint typecheck pytest ## set up and run every check and test, browser tests included
 
-system-deps: ## install Debian's chromium, wrk, nginx and npm (browser tests, bench), if missing
+system-deps: ## install Debian's tesseract (OCR of scanned guides), chromium, wrk, nginx and npm, if missing
 	@bash scripts/install-system-deps.sh wrk nginx npm
 
 $(BENCH_NODE): bench/package.json bench/package-lock.json

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need (chromium for the browser tests,
-# plus those named as arguments, e.g. wrk and nginx for the bench) when they
-# are missing. Runs as root on CI; uses sudo otherwise.
+# Installs the Debian packages the site and its tests need (tesseract-ocr with
+# its ind and eng data for scanned guides, chromium for the browser tests, plus
+# those named as arguments, e.g. wrk and nginx for the bench) when they are missing. Runs as root on CI; uses sudo otherwise.
 set -euo pipefail
 
 needed=()
 command -v chromium >/dev/null 2>&1 || needed+=(chromium)
+# The text version of scanned guides: Tesseract with its Indonesian and English data.
+langs="$(tesseract --list-langs 2>/dev/null || true)"
+for lang in ind eng; do
+  grep -qx "$lang" <<<"$langs" || needed+=("tesseract-ocr-$lang")
+done
+command -v tesseract >/dev/null 2>&1 || needed+=(tesseract-ocr)
 for extra in "$@"; do
   # nginx lives in /usr/sbin, which a user's PATH may lack.
   command -v "${extra%%-*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${extra%%-*}" ] || needed+=("$extra")
