@@ -21,6 +21,7 @@ from server.assets import load_assets
 from server.blobs import BlobStore
 from server.fastpath import FastPath, FileBodies
 from server.folder_sync import FolderSync
+from server.guide_text import TextStore
 from server.health import health_report
 from server.i18n import load_messages
 from server.office import load_office
@@ -47,7 +48,8 @@ def create_live_site(settings: Settings) -> LiveSite:
     renderer = PageRenderer(PWA_DIR / "templates", messages, assets)
     store = BlobStore(settings.data_dir / "blobs")
     reader = ReaderStore(settings.data_dir / "reader")
-    return LiveSite(settings.guides_dir, office, store, renderer, assets, reader)
+    texts = TextStore(settings.data_dir / "text")
+    return LiveSite(settings.guides_dir, office, store, renderer, assets, reader, texts)
 
 
 def create_app(settings: Settings) -> ASGIApp:
@@ -104,6 +106,7 @@ def create_app(settings: Settings) -> ASGIApp:
             stop.set()
             if live.reader_queue is not None:
                 live.reader_queue.close()  # a render in progress stops at its next page
+            live.close()
             tasks.cancel_scope.cancel()
 
     routes = [

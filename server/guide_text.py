@@ -63,12 +63,13 @@ class Section:
     blocks: tuple[Block, ...]
 
     @property
-    def plain(self) -> str:
-        """Everything the section says, as one line of text (for search)."""
+    def lines(self) -> list[str]:
+        """Everything the section says, a line per heading, paragraph, item or row (search)."""
         parts = [self.heading] if self.heading else []
         for block in self.blocks:
-            parts += [block.text, *block.items, *(" ".join(row) for row in block.rows)]
-        return " ".join(" ".join(p.split()) for p in parts if p)
+            parts += [*block.text.split("\n"), *block.items]
+            parts += [" ".join(c for c in row if c) for row in block.rows]
+        return [" ".join(p.split()) for p in parts if p.strip()]
 
 
 def anchor_for(heading: str) -> str:

@@ -12,6 +12,7 @@ import jinja2
 
 from server.assets import Assets
 from server.catalog import Catalog, Guide
+from server.guide_text import TOC_MIN_SECTIONS, GuideText, sections
 from server.i18n import LANGS, Messages, format_size, lang_prefix
 from server.office import Office
 from server.reader import ReaderEdition
@@ -64,6 +65,7 @@ class PageRenderer:
         editions: Mapping[str, ReaderEdition] | None = None,
         search_urls: Mapping[str, str] | None = None,
         unrenderable: frozenset[str] = frozenset(),
+        texts: Mapping[str, GuideText] | None = None,
     ) -> dict[str, bytes]:
         """Every public HTML page, keyed by its path.
 
@@ -72,6 +74,7 @@ class PageRenderer:
         `unrenderable` the files whose pages could not be made.
         """
         editions = editions or {}
+        texts = texts or {}
         pages: dict[str, bytes] = {}
         featured = [LandingButton(g.order, g) for g in catalog.guides if g.featured]
         buttons = sorted(
@@ -93,6 +96,8 @@ class PageRenderer:
             for guide in catalog.guides:
                 path = f"/guides/{guide.slug}"
                 gfile = guide.file_for(lang)
+                text = texts.get(gfile.sha256)
+                found = sections(text, guide.title[lang]) if text else []
                 pages[prefix + path] = self.render(
                     "guide.html",
                     lang,
@@ -100,6 +105,9 @@ class PageRenderer:
                     guide=guide,
                     file=gfile,
                     edition=editions.get(gfile.sha256),
+                    text=text,
+                    sections=found,
+                    toc=len([s for s in found if s.level == 2]) >= TOC_MIN_SECTIONS,
                     preparing=gfile.sha256 not in editions and gfile.sha256 not in unrenderable,
                     alternates=_alternates(path),
                 )

@@ -24,6 +24,7 @@ from server.catalog_file import (
 from server.catalog_write import leading_comments, render_checked
 from server.clock import office_today
 from server.db import Database, utc_now
+from server.guide_text import TextError, TextStore
 from server.journal import (
     AuditRecord,
     Change,
@@ -66,6 +67,7 @@ class Publisher:
         self.db = db or Database(data_dir)
         self.store = BlobStore(data_dir / "blobs")
         self.versions = Versions(self.db)
+        self.texts = TextStore(data_dir / "text")
         self.max_bytes = max_bytes
         self.on_change = on_change
         self.lock = GuidesLock(data_dir / "publish.lock")
@@ -110,6 +112,8 @@ class Publisher:
         check_lang(lang)
         data = read_limited(source, self.max_bytes)
         pages = check_pdf(data)
+        # Before the version goes live, so that its guide page has its text from the start.
+        self.make_text(sha256_hex(data), data)
         checkpoint("validated")
         with self.lock.held():
             self.journal.recover()
@@ -180,6 +184,8 @@ class Publisher:
             if not path.is_file() or sha256_hex(path.read_bytes()) != target.sha256:
                 raise PublishError("blob_missing", f"the stored copy of v{target.number} is gone")
             check_space([(self.guides_dir, target.size)])
+            if self.texts.layer(target.sha256) is None:  # made before text versions existed
+                self.make_text(target.sha256, path.read_bytes())
             number = self.next_number(slug)
             version = replace(
                 target,
@@ -276,6 +282,7 @@ class Publisher:
         if sha256_hex(data) != digest:
             raise PublishError("pdf_incomplete", "the file changed while it was read")
         pages = check_pdf(data)
+        self.make_text(digest, data)
         self.store.put(data, digest)
         old = current.sha256 if current else ""
         number = self.next_number(slug)
@@ -309,6 +316,13 @@ class Publisher:
                 log.warning("%s: not kept as a version: %s", name, exc)
 
     # Helpers ---------------------------------------------------------------
+
+    def make_text(self, sha256: str, data: bytes) -> None:
+        """The text version of a PDF; one that cannot be read leaves the guide its pages."""
+        try:
+            self.texts.make(sha256, data)
+        except (TextError, OSError) as exc:
+            log.warning("text version of %s not made: %s", sha256[:16], exc)
 
     def commit(self, change: Change, notify: bool = True) -> None:
         try:

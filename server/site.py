@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +14,7 @@ from pathlib import Path
 from server.assets import Assets
 from server.blobs import BlobStore
 from server.catalog import Catalog, CatalogError, FileCache, GuideFile, load_catalog
+from server.guide_text import GuideText, TextError, TextStore
 from server.i18n import LANGS, lang_prefix
 from server.manifest import FAVICON_URL, MANIFEST_TYPE, favicon, manifest_url, web_manifest
 from server.office import Office
@@ -19,7 +22,7 @@ from server.pages import PageRenderer
 from server.prebuilt import HTML, IMMUTABLE, LANDING_VARY, Prebuilt, prebuild
 from server.qr import qr_png, qr_svg
 from server.reader import ReaderEdition, ReaderImage, ReaderQueue, ReaderStore
-from server.search import SEARCH_PATH, SearchIndex, build_entries, build_index
+from server.search import SEARCH_PATH, SearchIndex, build_entries, build_index, office_glossary
 from server.service_worker import WORKER_URL, build_worker
 
 log = logging.getLogger("bilang_karyo")
@@ -48,11 +51,17 @@ def build_site(
     assets: Assets,
     reader: ReaderStore | None = None,
     unrenderable: frozenset[str] = frozenset(),
+    texts: Mapping[str, GuideText] | None = None,
 ) -> Site:
-    """`unrenderable`: PDF hashes whose reader pages failed; their pages offer the PDF alone."""
+    """`unrenderable`: PDF hashes whose reader pages failed; their pages offer the PDF alone.
+
+    `texts`: the text version of each PDF (by sha256) that has one ready to show.
+    """
     editions = current_editions(catalog, reader)
+    texts = texts or {}
     indexes = {
-        lang: build_index(build_entries(catalog, lang, editions.get), lang) for lang in LANGS
+        lang: build_index(build_entries(catalog, lang, texts.get), lang, office_glossary())
+        for lang in LANGS
     }
     responses: dict[str, Prebuilt] = dict(assets.responses)
     for index in indexes.values():
@@ -63,6 +72,7 @@ def build_site(
         editions,
         {lang: index.url for lang, index in indexes.items()},
         unrenderable,
+        texts,
     )
     for path, html in pages.items():
         responses[path] = prebuild(
@@ -177,6 +187,7 @@ class LiveSite:
         renderer: PageRenderer,
         assets: Assets,
         reader: ReaderStore | None = None,
+        texts: TextStore | None = None,
     ) -> None:
         self.guides_dir = guides_dir
         self.office = office
@@ -184,6 +195,11 @@ class LiveSite:
         self.renderer = renderer
         self.assets = assets
         self.reader = reader
+        self.texts = texts
+        # Text versions made in the background: those of versions from before text versions
+        # existed, and the OCR of scanned ones (slow; they wait for Tikkim's review anyway).
+        self._text_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="text")
+        self._text_asked: set[str] = set()
         self.status = ReloadStatus()
         self._cache = FileCache()
         self._lock = threading.Lock()
@@ -222,7 +238,10 @@ class LiveSite:
 
     def _build(self, catalog: Catalog) -> Site:
         failed = self.reader_queue.failed() if self.reader_queue else frozenset()
-        site = build_site(catalog, self.office, self.renderer, self.assets, self.reader, failed)
+        texts = self._texts(catalog)
+        site = build_site(
+            catalog, self.office, self.renderer, self.assets, self.reader, failed, texts
+        )
         # A worker generated from the previous build may still be installing and fetch its
         # search index; keep that one generation answering, so its install does not fail.
         previous = self.site
@@ -230,11 +249,40 @@ class LiveSite:
             site.responses.setdefault(index.url, previous.responses[index.url])
         return site
 
+    def _texts(self, catalog: Catalog) -> dict[str, GuideText]:
+        if self.texts is None:
+            return {}
+        found = {f.sha256: self.texts.shown(f.sha256) for f in catalog.files()}
+        return {sha: text for sha, text in found.items() if text is not None}
+
     def _queue_renders(self, catalog: Catalog) -> None:
-        if self.reader_queue is None:
-            return
         for gfile in catalog.files():
-            self.reader_queue.request(gfile.sha256)
+            if self.reader_queue is not None:
+                self.reader_queue.request(gfile.sha256)
+            texts = self.texts
+            if texts is None or gfile.sha256 in self._text_asked:
+                continue
+            if texts.state(gfile.sha256) in ("missing", "ocr_waiting"):
+                self._text_asked.add(gfile.sha256)
+                self._text_pool.submit(self._make_text, texts, gfile.sha256)
+
+    def _make_text(self, texts: TextStore, sha256: str) -> None:
+        try:
+            data = self._read_blob(sha256)
+            if texts.state(sha256) == "missing":
+                texts.make(sha256, data)
+            if texts.state(sha256) == "ocr_waiting":
+                texts.make_ocr(sha256, data)
+        except (TextError, OSError) as exc:
+            log.error("text: the text version of %s could not be made: %s", sha256[:16], exc)
+            return
+        try:
+            self.rebuild()
+        except Exception:  # the next load tries again
+            log.exception("text: rebuilding the site after %s failed", sha256[:16])
+
+    def close(self) -> None:
+        self._text_pool.shutdown(wait=False, cancel_futures=True)
 
     def _read_blob(self, sha256: str) -> bytes:
         return self.store.path_for(sha256).read_bytes()

@@ -7,7 +7,8 @@
 
   // As in server/search.py.
   const MAX_WORDS = 8;
-  const SNIPPET_CHARS = 160;
+  const SNIPPET_CHARS = 180;
+  const SHORT_SNIPPET = 90;
   const LIMIT = 20;
 
   const form = document.querySelector('form.search[data-index]');
@@ -31,6 +32,26 @@
     return fold(query).split(/\s+/).filter(Boolean).slice(0, MAX_WORDS);
   }
 
+  /* Each word of the query, or glossary phrase ("izin tinggal"), with the words meaning the same
+   * (pwa/glossary.toml), as concepts() in server/search.py. */
+  function concepts(words, glossary) {
+    const found = [];
+    let at = 0;
+    while (at < words.length) {
+      for (const length of [3, 2, 1]) {
+        if (length > 1 && at + length > words.length) continue;
+        const phrase = words.slice(at, at + length).join(' ');
+        const group = glossary.find((terms) => terms.includes(phrase));
+        if (group || length === 1) {
+          found.push([phrase, ...(group || []).filter((term) => term !== phrase)]);
+          at += length;
+          break;
+        }
+      }
+    }
+    return found;
+  }
+
   /* Where `word` begins a word of `folded`, as word_starts() in server/search.py: "itas" finds
    * "ITAS" but not "prioritas"; a prefix is enough ("paspor" finds "paspornya"). */
   function wordStarts(folded, word) {
@@ -41,6 +62,12 @@
     return found;
   }
 
+  function matches(folded, alternatives) {
+    return alternatives
+      .flatMap((term) => wordStarts(folded, term).map((start) => [start, start + term.length]))
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  }
+
   function loadIndex() {
     loading =
       loading ||
@@ -49,71 +76,126 @@
           if (!response.ok) throw new Error(`search index: HTTP ${response.status}`);
           return response.json();
         })
-        .then((index) => ({ ...index, folded: index.pages.map((row) => fold(row[2])) }));
+        .then((index) => ({ ...index, folded: index.entries.map((row) => fold(row[3])) }));
     loading.catch(() => {
       loading = null; // the next search tries again
     });
     return loading;
   }
 
-  /* Every word must appear in the page; the title and summary weigh more; ties keep the
-   * catalog's order. */
+  /* Every concept must be in the section; headings weigh more; a guide found in its sections is
+   * not listed again for its title. */
   function search(index, query) {
-    const words = queryWords(query);
-    if (!words.length) return [];
+    const wanted = concepts(queryWords(query), index.glossary);
+    if (!wanted.length) return [];
     const scored = [];
-    index.pages.forEach(([slug, page, text], order) => {
+    index.entries.forEach(([slug, anchor, heading, text, lang], order) => {
       const folded = index.folded[order];
-      const starts = words.map((word) => wordStarts(folded, word));
-      if (!starts.every((found) => found.length)) return;
+      const found = wanted.map((alternatives) => matches(folded, alternatives));
+      if (!found.every((spans) => spans.length)) return;
+      const title = fold(heading || index.titles[slug] || '');
+      const inHeading = wanted.filter((alternatives) => matches(title, alternatives).length).length;
       const score =
-        starts.reduce((sum, found) => sum + found.length, 0) + (page === 0 ? 5 : 0);
-      scored.push({ score, order, slug, page, text, folded });
+        found.reduce((sum, spans) => sum + spans.length, 0) + 4 * inHeading + (anchor ? 0 : 3);
+      scored.push({ score, order, slug, anchor, heading, text, lang, folded });
     });
     scored.sort((a, b) => b.score - a.score || a.order - b.order);
-    return scored.slice(0, LIMIT).map((hit) => ({ ...hit, ...snippet(hit, words[0]) }));
+    const withSections = new Set(scored.filter((hit) => hit.anchor).map((hit) => hit.slug));
+    const seen = new Set();
+    const hits = [];
+    for (const hit of scored) {
+      if (!hit.anchor && withSections.has(hit.slug)) continue;
+      const cut = snippet(hit, wanted);
+      const key = `${hit.slug}\n${cut.snippet}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      hits.push({ ...hit, ...cut });
+    }
+    return hits.slice(0, LIMIT);
   }
 
-  function snippet({ text, folded }, word) {
+  /* (start, end) of each sentence; each line (a heading, an item, a row) ends one too. */
+  function sentences(text) {
+    const spans = [];
+    let at = 0;
+    for (const line of text.split('\n')) {
+      let begin = at;
+      for (const gap of line.matchAll(/(?<=[.!?])\s+/g)) {
+        spans.push([begin, at + gap.index]);
+        begin = at + gap.index + gap[0].length;
+      }
+      if (begin < at + line.length) spans.push([begin, at + line.length]);
+      at += line.length + 1;
+    }
+    return spans.length ? spans : [[0, text.length]];
+  }
+
+  /* The sentence that matched most, with the next ones while it is short, as _hit() does. */
+  function snippet({ text, folded }, wanted) {
     const aligned = folded.length === text.length;
-    const position = aligned ? wordStarts(folded, word)[0] : 0;
-    let start = Math.max(position - Math.floor(SNIPPET_CHARS / 3), 0);
-    if (start) {
-      // Begin at a word.
-      const space = text.indexOf(' ', start);
-      if (space !== -1 && space < position) start = space + 1;
+    const spans = sentences(text);
+    const hitsIn = ([a, b]) =>
+      aligned ? wanted.filter((alts) => matches(folded.slice(a, b), alts).length).length : 0;
+    let best = spans[0];
+    for (const span of spans) if (hitsIn(span) > hitsIn(best)) best = span;
+    let [start, end] = best;
+    const following = spans.filter((span) => span[0] >= end);
+    while (end - start < SHORT_SNIPPET && following.length) end = following.shift()[1];
+    if (end - start > SNIPPET_CHARS) {
+      const firsts = wanted.flatMap((alts) => matches(folded.slice(start, end), alts));
+      const first = firsts.length ? Math.min(...firsts.map((m) => m[0])) : 0;
+      start += Math.max(first - Math.floor(SNIPPET_CHARS / 3), 0);
+      const space = start > best[0] ? text.indexOf(' ', start) : -1;
+      if (space !== -1 && space < start + 30) start = space + 1;
+      end = Math.min(end, start + SNIPPET_CHARS);
+      const last = text.lastIndexOf(' ', end - 1);
+      if (last > start + SNIPPET_CHARS / 2 && end < best[1] && last >= start) end = last;
     }
-    let end = Math.min(start + SNIPPET_CHARS, text.length);
-    if (end < text.length) {
-      const space = text.lastIndexOf(' ', end - 1);
-      if (space >= Math.max(position + word.length, start)) end = space;
+    const lead = start > best[0] ? '…' : '';
+    const tail = end < best[1] && end - start >= SNIPPET_CHARS - 1 ? '…' : '';
+    const body = lead + text.slice(start, end).replaceAll('\n', ' · ') + tail;
+    const marks = [];
+    if (aligned) {
+      const window = folded.slice(start, end);
+      // Each line break is shown as " · ", two characters longer.
+      const shown = (at) => lead.length + at + 2 * (window.slice(0, at).split('\n').length - 1);
+      for (const alts of wanted) {
+        for (const [a, b] of matches(window, alts)) marks.push([shown(a), shown(b)]);
+      }
     }
-    const lead = start ? '…' : '';
-    const body = lead + text.slice(start, end).trimEnd() + (end < text.length ? '…' : '');
-    const offset = lead.length + position - start;
-    return { snippet: body, mark: aligned ? [offset, offset + word.length] : [0, 0] };
+    marks.sort((a, b) => a[0] - b[0]);
+    const merged = [];
+    for (const [a, b] of marks) {
+      const last = merged[merged.length - 1];
+      if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+      else merged.push([a, b]);
+    }
+    return { snippet: body, marks: merged };
   }
 
   function resultItem(index, hit) {
     const item = document.createElement('li');
     const link = document.createElement('a');
-    link.href = `${index.prefix}/guides/${hit.slug}${hit.page ? `#page-${hit.page}` : ''}`;
+    link.href = `${index.prefix}/guides/${hit.slug}${hit.anchor ? `#${hit.anchor}` : ''}`;
     const where = document.createElement('span');
     where.className = 'where';
-    where.textContent = ` · ${
-      hit.page ? fill(results.dataset.page, { n: hit.page }) : results.dataset.summary
-    }`;
+    where.textContent = ` · ${hit.heading || results.dataset.summary}`;
     link.append(index.titles[hit.slug] || hit.slug, where);
     const text = document.createElement('p');
-    const [start, end] = hit.mark;
-    text.append(hit.snippet.slice(0, start));
-    if (end > start) {
+    text.lang = hit.lang;
+    let at = 0;
+    for (const [start, end] of hit.marks) {
+      text.append(hit.snippet.slice(at, start));
       const mark = document.createElement('mark');
       mark.textContent = hit.snippet.slice(start, end);
       text.append(mark);
+      at = end;
     }
-    text.append(hit.snippet.slice(end));
-    item.append(link, text);
+    text.append(hit.snippet.slice(at));
+    const language = document.createElement('p');
+    language.className = 'hit-lang';
+    language.textContent = results.dataset[`lang${hit.lang === 'en' ? 'En' : 'Id'}`];
+    item.append(link, text, language);
     return item;
   }
 
