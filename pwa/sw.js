@@ -68,6 +68,9 @@ self.addEventListener('message', (event) => {
     event.waitUntil(Promise.all([serially(sync), sendUsage()]));
   } else if (message.type === 'SAVE_ALL') {
     event.waitUntil(serially(() => keepSaved(event.source, [...CURRENT_FILES.keys()], 'SAVE_ALL')));
+  } else if (message.type === 'STATUS') {
+    // Which guides are saved whole, for the marks on the home page.
+    event.waitUntil(completeGuides().then((complete) => event.source.postMessage({ type: 'STATUS', complete })));
   } else if (message.type === 'USAGE') {
     // A click the server cannot see (the WhatsApp button): kept until it is sent.
     event.waitUntil(queueUsage(message.event));
@@ -294,6 +297,15 @@ async function keepSaved(client, requested, reason) {
     await Promise.all(older.map((path) => cache.delete(path)));
   }
   post({ type: 'DONE', done, saved: wanted, failed: [...failed.values()] });
+}
+
+/* The "slug.lang" of each current guide whose pages and PDF are all in the cache. */
+async function completeGuides() {
+  const cache = await caches.open(GUIDES_CACHE);
+  const held = new Set((await cache.keys()).map((request) => new URL(request.url).pathname));
+  return [...CURRENT_FILES.values()]
+    .filter((file) => partsOf(file).every((part) => held.has(part.url)))
+    .map((file) => file.key);
 }
 
 /* What saving a guide file means: its reader pages (read offline), then its PDF (the download). */

@@ -77,12 +77,22 @@ def anchor_for(heading: str) -> str:
     return _ANCHOR.sub("-", fold(heading)).strip("-")[:60].strip("-") or "bagian"
 
 
+LETTERHEAD = "kop"
+
+
 def sections(text: GuideText, title: str) -> list[Section]:
-    """The text's sections; a first heading that repeats the guide's title is left out."""
+    """The text's sections; a first heading that repeats the guide's title is left out.
+
+    What comes before that title in the PDF (the office's letterhead) becomes a last
+    section with the anchor "kop" and level -1: the page shows it at the end, small,
+    so that the first screen holds the guide itself.
+    """
     blocks = list(text.blocks)
+    letterhead: list[Block] = []
     first = next((i for i, b in enumerate(blocks) if b.kind == "heading"), None)
     if first is not None and fold(blocks[first].text).strip() == fold(title).strip():
-        del blocks[first]
+        letterhead = blocks[:first]
+        del blocks[: first + 1]
     levels = sorted({b.level for b in blocks if b.kind == "heading"})
     found: list[Section] = []
     used: set[str] = set()
@@ -102,6 +112,8 @@ def sections(text: GuideText, title: str) -> list[Section]:
         used.add(anchor)
     if heading or body:
         found.append(Section(anchor, heading, level, tuple(body)))
+    if letterhead:
+        found.append(Section(LETTERHEAD, "", -1, tuple(letterhead)))
     return found
 
 

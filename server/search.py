@@ -79,6 +79,8 @@ def build_entries(
         if text is None:
             continue
         for section in sections(text, title):
+            if section.level < 0:
+                continue  # the letterhead: the same on every guide
             body = "\n".join(section.lines)
             if body.strip():
                 entry = SearchEntry(

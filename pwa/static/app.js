@@ -123,15 +123,57 @@
     const found = await Promise.all(urls.map((url) => caches.match(url)));
     const saved = found.every(Boolean);
     if (!saved && !settled) return;
+    if (!saved && hasText && !navigator.onLine) {
+      // The text is here (it came with the app); only the pages and the PDF are missing.
+      needsConnection();
+      return;
+    }
     status.textContent = saved ? status.dataset.yes : status.dataset.no;
     status.classList.toggle('is-saved', saved);
     show(status);
+  }
+
+  // A guide page with its text version: the text is saved with the app, offline included.
+  const hasText = Boolean(document.querySelector('.guide.has-text'));
+
+  /* Offline, a guide never saved: one clear line instead of empty frames. */
+  function needsConnection() {
+    show(byId('offline-status'), false);
+    show(byId('needs-connection'));
+    const original = document.querySelector('details.reader');
+    if (original) {
+      original.open = false;
+      show(original, false);
+    }
+  }
+
+  function watchOriginalPages() {
+    // Opened with a weak connection: a page that cannot load hides the frames, says why.
+    for (const image of document.querySelectorAll('.reader .page img')) {
+      image.addEventListener('error', () => {
+        if (!hasText) return;
+        needsConnection();
+      });
+    }
   }
 
   function readerPageUrls() {
     return [...document.querySelectorAll('.reader .page img')].map(
       (image) => new URL(image.src).pathname,
     );
+  }
+
+  /* The home page marks each guide that is saved whole (pages and PDF), as the worker says. */
+  function askSavedGuides() {
+    if (!document.querySelector('[data-saved-key]')) return;
+    navigator.serviceWorker.ready.then((ready) => ready.active.postMessage({ type: 'STATUS' }));
+  }
+
+  function markSavedGuides(complete) {
+    for (const link of document.querySelectorAll('[data-saved-key]')) {
+      const badge = link.querySelector('.saved-badge');
+      if (badge) show(badge, complete.includes(link.dataset.savedKey));
+    }
   }
 
   function showGuideProgress(message) {
@@ -182,6 +224,10 @@
 
   function onWorkerMessage(event) {
     const message = event.data || {};
+    if (message.type === 'STATUS') {
+      markSavedGuides(message.complete);
+      return;
+    }
     if (message.type === 'SAVED') {
       writeSaved([...readSaved(), ...message.saved]);
     } else if (message.type === 'NOT_SAVED') {
@@ -203,6 +249,7 @@
       }
     }
     showGuideStatus(message.type === 'DONE' || message.type === 'NOT_SAVED');
+    if (message.type === 'DONE') askSavedGuides();
   }
 
   function offerSaveAll() {
@@ -345,6 +392,8 @@
   rememberOpenedGuides();
   offerSaveAll();
   showGuideStatus(false);
+  watchOriginalPages();
+  askSavedGuides();
   window.addEventListener('pageshow', (event) => {
     if (event.persisted) showGuideStatus();
   });
