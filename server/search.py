@@ -217,7 +217,9 @@ def search_index(index: SearchIndex, query: str, limit: int = 20) -> list[Search
             continue
         heading = fold(entry.heading or entry.title)
         in_heading = sum(1 for alts in wanted if _matches(heading, alts))
-        score = sum(len(f) for f in found) + 4 * in_heading + (3 if not entry.anchor else 0)
+        # The words as typed count twice as much as their translations.
+        typed = sum(len(word_starts(folded, alts[0])) for alts in wanted)
+        score = sum(len(f) for f in found) + typed + 4 * in_heading + (3 if not entry.anchor else 0)
         scored.append((-score, order, entry, folded))
     scored.sort(key=lambda item: (item[0], item[1]))
     with_sections = {entry.slug for _, _, entry, _ in scored if entry.anchor}
@@ -250,6 +252,7 @@ def _hit(entry: SearchEntry, folded: str, wanted: list[tuple[str, ...]]) -> Sear
     following = [s for s in spans if s[0] >= end]
     while end - start < SHORT_SNIPPET and following:
         end = following.pop(0)[1]
+    whole_end = end
     if end - start > SNIPPET_CHARS:
         first = min((m[0] for a in wanted for m in _matches(folded[start:end], a)), default=0)
         start = start + max(first - SNIPPET_CHARS // 3, 0)
@@ -257,9 +260,10 @@ def _hit(entry: SearchEntry, folded: str, wanted: list[tuple[str, ...]]) -> Sear
         start = space + 1 if space != -1 else start
         end = min(end, start + SNIPPET_CHARS)
         space = text.rfind(" ", start, end)
-        end = space if space > start + SNIPPET_CHARS // 2 and end < best[1] else end
+        # End at a word.
+        end = space if space > start + SNIPPET_CHARS // 2 and end < whole_end else end
     lead = "…" if start > best[0] else ""
-    tail = "…" if end < best[1] and end - start >= SNIPPET_CHARS - 1 else ""
+    tail = "…" if end < whole_end else ""
     body = text[start:end].replace("\n", " · ")
     snippet = lead + body + tail
     marks: list[tuple[int, int]] = []

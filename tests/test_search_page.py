@@ -42,7 +42,7 @@ def test_a_word_from_a_guides_pages_finds_that_page(site: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-cache"
     html = response.text
-    assert "/guides/antrian-paspor#page-1" in result_links(html)
+    assert result_links(html)[0] == "/guides/antrian-paspor#kuota-prioritas"
     assert re.search(r'role="status">\d+ hasil untuk “kuota prioritas”</p>', html)
     assert "<mark>kuota</mark>" in html.lower() or "<mark>Kuota</mark>" in html
     assert 'value="kuota prioritas"' in html
@@ -52,13 +52,17 @@ def test_english_searches_the_english_guides(site: TestClient) -> None:
     html = site.get("/en/search", params={"q": "marriage"}).text
     links = result_links(html)
     assert links and all(link.startswith("/en/guides/") for link in links)
-    assert "/en/guides/pelaporan-status-sipil#page-1" in links
+    assert links[0] == "/en/guides/pelaporan-status-sipil#events-to-report"
     assert "results for “marriage”" in html and '<html lang="en">' in html
 
 
 def test_a_title_or_summary_match_links_the_guide_itself(site: TestClient) -> None:
+    # Only the catalog's summary says "pengganti APAPO"; the guide's text words it otherwise.
+    links = result_links(site.get("/search", params={"q": "pengganti APAPO"}).text)
+    assert links == ["/guides/antrian-paspor"]
+    # Found in a section too, the guide is listed once, at that section.
     links = result_links(site.get("/search", params={"q": "M-Paspor APAPO"}).text)
-    assert links[0] == "/guides/antrian-paspor"
+    assert links == ["/guides/antrian-paspor#apa-itu-m-paspor"]
 
 
 def test_no_result_says_so_and_a_blank_query_shows_the_form(site: TestClient) -> None:
@@ -88,4 +92,42 @@ def test_markup_in_the_query_is_shown_as_text(site: TestClient) -> None:
 def test_a_very_long_query_is_cut_not_refused(site: TestClient) -> None:
     response = site.get("/search", params={"q": "paspor " * 200})
     assert response.status_code == 200
-    assert "/guides/pembuatan-paspor#page-1" in result_links(response.text)
+    assert "/guides/pembuatan-paspor#paspor-hilang-atau-rusak" in result_links(response.text)
+
+
+def hit_items(html: str) -> list[tuple[str, str, str]]:
+    """(link, snippet HTML, language label) of each result."""
+    return re.findall(
+        r'<li><a href="([^"]+)">.*?</a>\s*<p lang="\w+">(.*?)</p>\s*<p class="hit-lang">(.*?)</p>',
+        html,
+        re.DOTALL,
+    )
+
+
+def test_lost_passport_in_english_finds_the_indonesian_section(site: TestClient) -> None:
+    html = site.get("/en/search", params={"q": "lost passport"}).text
+    link, snippet, language = hit_items(html)[0]
+    assert link == "/en/guides/pembuatan-paspor#paspor-hilang-atau-rusak"
+    assert language == "Bahasa Indonesia"
+    assert "<mark>Paspor</mark> <mark>hilang</mark>" in snippet
+
+
+def test_paspor_hilang_links_the_section_with_the_sentence_that_matched(
+    site: TestClient,
+) -> None:
+    html = site.get("/search", params={"q": "paspor hilang"}).text
+    link, snippet, _ = hit_items(html)[0]
+    assert link == "/guides/pembuatan-paspor#paspor-hilang-atau-rusak"
+    assert "penggantian <mark>paspor</mark> <mark>hilang</mark>: Rp 1.000.000." in snippet
+    # The section's heading says where the hit is, not the guide's title alone.
+    assert re.search(r'<span class="where"> · Paspor hilang atau rusak</span>', html)
+
+
+def test_biaya_paspor_lists_each_section_once_with_a_fee_in_the_snippet(
+    site: TestClient,
+) -> None:
+    items = hit_items(site.get("/search", params={"q": "biaya paspor"}).text)
+    links = [link for link, _, _ in items]
+    assert len(links) == len(set(links)) and len({s for _, s, _ in items}) == len(items)
+    assert re.search(r"Rp [\d.]+", items[0][1]), items[0]
+    assert "<mark>Biaya</mark>" in items[0][1] and "<mark>paspor</mark>" in items[0][1]

@@ -97,27 +97,32 @@ def test_pages_render_in_the_background_then_the_guide_page_shows_them(
     assert health == {"ready": files, "files": files, "pending": 0, "failed": []}
 
 
-def test_the_guide_page_shows_each_page_sized_with_its_text_and_a_download(
+def test_the_guide_page_shows_its_text_then_the_original_pages_and_a_download(
     rendered: TestClient,
 ) -> None:
     html = rendered.get("/guides/izin-tinggal").text
-    images = re.findall(r"<img [^>]*>", html.split('class="reader"')[1])
+    # The text comes first, in the file's language; the page images wait, folded, below it.
+    text_at = html.index('<div class="guide-text" lang="id">')
+    original = html.split('<details class="reader">')[1]
+    assert html.index('<details class="reader">') > text_at
+    assert '<summary><span id="reader-heading">Lihat halaman asli</span>' in html
+    images = re.findall(r"<img [^>]*>", original)
     assert len(images) == 2
     first, second = images
     assert 'src="/reader/' in first and "/1.webp" in first
     assert 'width="1080" height="1528"' in first
-    assert 'alt="Halaman 1 dari 2"' in first and "loading=" not in first
+    assert 'alt="Halaman 1 dari 2"' in first and 'loading="lazy"' in first
     assert 'alt="Halaman 2 dari 2"' in second and 'loading="lazy"' in second
     assert 'id="page-2"' in html
-    # The text of each page, selectable and read by screen readers, in the file's language.
-    assert "<summary>Teks halaman 1</summary>" in html
-    assert re.search(r'<div lang="id">Kantor Imigrasi Kelas I TPI Yogyakarta\n', html)
+    # The text version replaces the per-page text boxes.
+    assert "Teks halaman 1" not in html
     assert re.search(r'<a class="btn btn-secondary" href="/files/izin-tinggal\.id\.', html)
     assert "Unduh PDF" in html
     assert html.count('class="back" href="/"') == 2
     english = rendered.get("/en/guides/izin-tinggal").text
     assert 'alt="Page 1 of 2"' in english and "Download PDF" in english
-    assert '<div lang="en">' in english
+    assert '<div class="guide-text" lang="en">' in english
+    assert "View original page" in english
 
 
 def test_the_page_names_what_saving_the_guide_costs(rendered: TestClient) -> None:
@@ -188,8 +193,11 @@ def test_a_scanned_guide_reads_as_images_without_text_or_error(
     wait_until_rendered(live)
     html = rendered.get("/guides/pembuatan-paspor").text
     assert 'alt="Halaman 1 dari 1"' in html
-    assert "<details" not in html
+    # No text layer: until Tikkim has looked over its OCR text, the page shows the scan,
+    # open, and no text version.
+    assert '<details class="reader" open>' in html
+    assert "guide-text" not in html and '<details class="page-text"' not in html
     assert "berupa gambar hasil pindaian" in html
     assert rendered.get("/healthz").json()["reader"]["failed"] == []
     index = rendered.get(live.site.search["id"].url).json()
-    assert [row[1] for row in index["pages"] if row[0] == "pembuatan-paspor"] == [0]
+    assert [row[1] for row in index["entries"] if row[0] == "pembuatan-paspor"] == [""]

@@ -95,8 +95,13 @@
       if (!found.every((spans) => spans.length)) return;
       const title = fold(heading || index.titles[slug] || '');
       const inHeading = wanted.filter((alternatives) => matches(title, alternatives).length).length;
+      // The words as typed count twice as much as their translations.
+      const typed = wanted.reduce((sum, alts) => sum + wordStarts(folded, alts[0]).length, 0);
       const score =
-        found.reduce((sum, spans) => sum + spans.length, 0) + 4 * inHeading + (anchor ? 0 : 3);
+        found.reduce((sum, spans) => sum + spans.length, 0) +
+        typed +
+        4 * inHeading +
+        (anchor ? 0 : 3);
       scored.push({ score, order, slug, anchor, heading, text, lang, folded });
     });
     scored.sort((a, b) => b.score - a.score || a.order - b.order);
@@ -141,6 +146,7 @@
     let [start, end] = best;
     const following = spans.filter((span) => span[0] >= end);
     while (end - start < SHORT_SNIPPET && following.length) end = following.shift()[1];
+    const wholeEnd = end;
     if (end - start > SNIPPET_CHARS) {
       const firsts = wanted.flatMap((alts) => matches(folded.slice(start, end), alts));
       const first = firsts.length ? Math.min(...firsts.map((m) => m[0])) : 0;
@@ -148,11 +154,12 @@
       const space = start > best[0] ? text.indexOf(' ', start) : -1;
       if (space !== -1 && space < start + 30) start = space + 1;
       end = Math.min(end, start + SNIPPET_CHARS);
+      // End at a word.
       const last = text.lastIndexOf(' ', end - 1);
-      if (last > start + SNIPPET_CHARS / 2 && end < best[1] && last >= start) end = last;
+      if (last > start + SNIPPET_CHARS / 2 && end < wholeEnd) end = last;
     }
     const lead = start > best[0] ? '…' : '';
-    const tail = end < best[1] && end - start >= SNIPPET_CHARS - 1 ? '…' : '';
+    const tail = end < wholeEnd ? '…' : '';
     const body = lead + text.slice(start, end).replaceAll('\n', ' · ') + tail;
     const marks = [];
     if (aligned) {

@@ -15,7 +15,10 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 640}
 
 # Each visible element's box, to tell what is on the first screen.
-_BOX = "(element) => { const r = element.getBoundingClientRect(); return {top: r.top, bottom: r.bottom}; }"
+_BOX = """(element) => {
+  const r = element.getBoundingClientRect();
+  return {top: r.top, bottom: r.bottom};
+}"""
 
 
 def box(page: Page, selector: str) -> dict[str, Any]:

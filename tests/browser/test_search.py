@@ -39,14 +39,14 @@ def test_a_search_finds_a_word_from_a_guide_while_offline(
     page.goto(base + "/guides/antrian-paspor")
     page.locator("a.back").first.click()
     expect(page.locator("h1")).to_have_text("Informasi Layanan Keimigrasian")
-    # "Lansia" appears only inside the antrian-paspor guide's first page, not in any title.
+    # "Lansia" appears only in the antrian-paspor guide's section on the priority quota.
     page.fill("#search-q", "lansia")
     page.locator("form.search button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/search\?q=lansia$"))
     expect(page.locator("#search-count")).to_have_text("1 hasil untuk “lansia”")
     found = results(page)
-    assert [href for href, _, _ in found] == ["/guides/antrian-paspor#page-1"]
-    assert found[0][1] == "Antrian Paspor (M-Paspor) · halaman 1"
+    assert [href for href, _, _ in found] == ["/guides/antrian-paspor#kuota-prioritas"]
+    assert found[0][1] == "Antrian Paspor (M-Paspor) · Kuota prioritas"
     assert "<mark>Lansia</mark> (60 tahun ke atas)" in found[0][2]
 
     # Searching again on the same page works without the network too.
@@ -61,8 +61,20 @@ def test_a_search_finds_a_word_from_a_guide_while_offline(
 @pytest.mark.parametrize(
     ("path", "queries"),
     [
-        ("/search", ["paspor", "izin tinggal", "ITAS", "akta kelahiran", "biaya", "M-PASPOR"]),
-        ("/en/search", ["passport", "stay permit", "marriage", "fee", "ITAP online"]),
+        (
+            "/search",
+            [
+                *("paspor", "izin tinggal", "ITAS", "akta kelahiran", "biaya", "M-PASPOR"),
+                *("paspor hilang", "biaya paspor", "perpanjangan online", "anak"),
+            ],
+        ),
+        (
+            "/en/search",
+            [
+                *("passport", "stay permit", "marriage", "fee", "ITAP online"),
+                *("lost passport", "passport fee", "child", "extension"),
+            ],
+        ),
     ],
 )
 def test_the_browser_finds_what_the_server_finds(
