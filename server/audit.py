@@ -18,6 +18,7 @@ ACTIONS = (
     "reorder",
     "retire",
     "restore",
+    "approve_text",
     "login",
     "login_failed",
     "logout",

@@ -124,7 +124,21 @@ def run_admin_command(settings: Settings, args: argparse.Namespace) -> int:
     if outcome.changed and outcome.new_sha256:
         # The in-app reader's pages of the new version, so that the site shows them at once.
         render_version(settings, f"{outcome.slug}.{outcome.lang}", outcome.new_sha256)
+        print(f"{outcome.slug}.{outcome.lang}: {_text_line(publisher, outcome.new_sha256)}")
     return 0
+
+
+def _text_line(publisher: Publisher, sha256: str) -> str:
+    """What became of the text version the publish made (guide_text.py)."""
+    text = publisher.texts.layer(sha256)
+    if text is None:
+        return "Teks / text: tidak terbaca / could not be read; the pages and PDF are shown"
+    if text.needs_ocr:
+        return (
+            "Teks / text: halaman pindaian / scanned pages: the server reads them by OCR;"
+            " look the text over in /admin before it is shown"
+        )
+    return f"Teks / text: siap / ready ({len(text.blocks)} blocks, {text.seconds:.2f} s)"
 
 
 def _change(publisher: Publisher, args: argparse.Namespace) -> Outcome:

@@ -94,7 +94,13 @@ class Admin:
             css_url=self.css_url,
             office=self.live.office,
             reader_status=self.reader_status,
+            text_state=self.text_state,
         )
+
+    def text_state(self, sha256: str) -> str:
+        """Where a version's text version is: see TextStore.state()."""
+        texts = self.live.texts
+        return texts.state(sha256) if texts is not None else "missing"
 
     def reader_status(self, sha256: str) -> ReaderStatus:
         """How far the reader pages of a version are (they render in the background)."""

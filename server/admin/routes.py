@@ -13,6 +13,7 @@ from server.admin.context import NO_STORE, Admin
 from server.admin.guides import guide_routes
 from server.admin.records import record_routes
 from server.admin.sessions import LoginThrottle, SessionStore, load_secret
+from server.admin.texts import text_routes
 from server.audit import AuditLog
 from server.publish import Publisher
 from server.settings import PWA_DIR, Settings
@@ -71,6 +72,7 @@ def admin_routes(admin: Admin) -> list[BaseRoute]:
         *auth_routes(admin),
         *guide_routes(admin),
         *record_routes(admin),
+        *text_routes(admin),
         Route(admin.css_url.removeprefix("/admin"), stylesheet),
     ]
     return [
