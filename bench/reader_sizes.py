@@ -30,11 +30,11 @@ from PIL import Image  # noqa: E402
 
 from server.blobs import BlobStore, sha256_hex  # noqa: E402
 from server.catalog import load_catalog  # noqa: E402
+from server.guide_text import TextStore  # noqa: E402
 from server.i18n import LANGS  # noqa: E402
 from server.page_render import render_pdf  # noqa: E402
 from server.prebuilt import IMMUTABLE, prebuild  # noqa: E402
-from server.reader import ReaderStore  # noqa: E402
-from server.search import build_entries, build_index  # noqa: E402
+from server.search import build_entries, build_index, office_glossary  # noqa: E402
 
 SAMPLES = ROOT / "guides"
 
@@ -98,13 +98,14 @@ def large_guide() -> dict[str, Any]:
 def search_indexes() -> dict[str, dict[str, int]]:
     with tempfile.TemporaryDirectory() as folder:
         catalog = load_catalog(SAMPLES, BlobStore(Path(folder) / "blobs"))
-        reader = ReaderStore(Path(folder) / "reader")
+        texts = TextStore(Path(folder) / "text")
         for gfile in catalog.files():
             data = (SAMPLES / gfile.filename).read_bytes()
-            reader.render(sha256_hex(data), data, lambda done, total: None)
+            texts.make(sha256_hex(data), data)
         sizes = {}
         for lang in LANGS:
-            index = build_index(build_entries(catalog, lang, reader.load), lang)
+            entries = build_entries(catalog, lang, texts.shown)
+            index = build_index(entries, lang, office_glossary())
             served = prebuild(index.body, "application/json", IMMUTABLE)
             sizes[lang] = {
                 "raw": len(index.body),

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from server.db import utc_now
 from server.text_layout import Block, fold
 
@@ -31,6 +33,16 @@ OCR_TIMEOUT_SECONDS = 1800.0
 TOC_MIN_SECTIONS = 4
 _KINDS = frozenset({"heading", "paragraph", "bullets", "steps", "note", "table"})
 _ANCHOR = re.compile(r"[^a-z0-9]+")
+# Addresses written out in a guide ("evisa.imigrasi.go.id", "https://…", "info@…") become links.
+_ADDRESS = re.compile(
+    r"(?<![\w@/.-])("
+    r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)]"
+    r"|[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+"
+    r"|(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:go\.id|co\.id|or\.id|ac\.id|id|com|org|net)"
+    r"(?:/[^\s<>\"']*[^\s<>\"'.,;:!?)])?"
+    r")",
+    re.IGNORECASE,
+)
 
 
 class TextError(Exception):
@@ -70,6 +82,34 @@ class Section:
             parts += [*block.text.split("\n"), *block.items]
             parts += [" ".join(c for c in row if c) for row in block.rows]
         return [" ".join(p.split()) for p in parts if p.strip()]
+
+
+def linked(text: str, links: tuple[tuple[str, str], ...] = ()) -> Markup:
+    """`text` as HTML, its PDF links and written-out addresses made clickable."""
+    pieces: list[tuple[int, int, str]] = []
+    for words, url in links:
+        at = text.find(words)
+        if at != -1 and url.lower().startswith(("http://", "https://", "mailto:", "tel:")):
+            pieces.append((at, at + len(words), url))
+    for match in _ADDRESS.finditer(text):
+        if any(a < match.end() and match.start() < b for a, b, _ in pieces):
+            continue
+        address = match.group(1)
+        if "@" in address and not address.lower().startswith("http"):
+            url = f"mailto:{address}"
+        elif address.lower().startswith("http"):
+            url = address
+        else:
+            url = f"https://{address}"
+        pieces.append((match.start(), match.end(), url))
+    html, at = Markup(""), 0
+    for start, end, url in sorted(pieces):
+        if start < at:
+            continue
+        html += escape(text[at:start])
+        html += Markup('<a href="{}" rel="noopener">{}</a>').format(url, text[start:end])
+        at = end
+    return html + escape(text[at:])
 
 
 def anchor_for(heading: str) -> str:

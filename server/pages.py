@@ -12,7 +12,7 @@ import jinja2
 
 from server.assets import Assets
 from server.catalog import Catalog, Guide
-from server.guide_text import TOC_MIN_SECTIONS, GuideText, sections
+from server.guide_text import TOC_MIN_SECTIONS, GuideText, linked, sections
 from server.i18n import LANGS, Messages, format_size, lang_prefix
 from server.office import Office
 from server.reader import ReaderEdition
@@ -54,6 +54,7 @@ class PageRenderer:
             "fmt_date": fmt_date,
             "fmt_size": format_size,
             "asset": self.assets.url,
+            "linked": linked,
             "alternates": None,
         }
         return self.env.get_template(template).render(**helpers | context).encode()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import shutil
 import subprocess
 import sys
@@ -81,7 +82,7 @@ def test_publishing_makes_the_text_before_the_version_is_recorded(
 ) -> None:
     publisher = Publisher(guides_dir, tmp_path / "data")
     data = two_column_pdf()
-    publisher.publish("antrian-paspor", "id", _stream(data), "budi")
+    publisher.publish("antrian-paspor", "id", io.BytesIO(data), "budi")
     text = TextStore(tmp_path / "data" / "text").shown(sha256_hex(data))
     assert text is not None and text.blocks[0].text == "Paspor hilang"
 
@@ -123,7 +124,7 @@ def test_a_pdf_whose_text_cannot_be_read_is_still_published(
 
     monkeypatch.setattr(publisher.texts, "make", broken)
     data = two_column_pdf()
-    outcome = publisher.publish("antrian-paspor", "id", _stream(data), "budi")
+    outcome = publisher.publish("antrian-paspor", "id", io.BytesIO(data), "budi")
     assert outcome.new_sha256 == sha256_hex(data)
     assert (guides_dir / "antrian-paspor.id.pdf").read_bytes() == data
 
@@ -186,9 +187,3 @@ def test_approving_needs_the_csrf_token(admin_client: tuple[TestClient, Admin]) 
     client, _ = admin_client
     response = client.post("/admin/guides/antrian-paspor/text/id/approve", data={})
     assert response.status_code == 403
-
-
-def _stream(data: bytes) -> object:
-    import io
-
-    return io.BytesIO(data)

@@ -28,6 +28,7 @@ from server.admin.sessions import (
 )
 from server.audit import AuditLog
 from server.clock import office_time
+from server.guide_text import linked
 from server.i18n import Messages, format_size
 from server.publish import Publisher
 from server.reader import ReaderStatus
@@ -95,6 +96,7 @@ class Admin:
             office=self.live.office,
             reader_status=self.reader_status,
             text_state=self.text_state,
+            linked=linked,
         )
 
     def text_state(self, sha256: str) -> str:

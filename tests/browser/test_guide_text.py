@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from tests.browser.harness import SAVED, Browser, cached_urls, wait_for_control
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 640}
+PHONE: ViewportSize = {"width": 360, "height": 640}
 
 # Each visible element's box, to tell what is on the first screen.
 _BOX = """(element) => {

@@ -85,6 +85,9 @@ def test_without_javascript_no_empty_offline_status_is_left(
         page.goto(live_server.url + "/guides/antrian-paspor")
         # Not even an empty space kept for it: nothing will fill it.
         assert page.locator("#offline-status").bounding_box() is None
+        expect(page.locator(".guide-text h2").first).to_be_visible()
+        # The original pages open without JavaScript too (a <details>).
+        page.locator("details.reader summary").click()
         expect(page.locator(".reader .page img").first).to_be_visible()
         expect(page.locator("a[data-guide-file]")).to_be_visible()
         no_js.problems.check()

@@ -68,7 +68,7 @@ def test_a_guide_read_in_the_app_reopens_offline_after_a_browser_relaunch(
     page.goto(base + "/guides/izin-tinggal")
     wait_for_control(page)
     # Before anything is saved, the page says what saving this guide costs.
-    expect(page.locator("#offline-size")).to_have_text(
+    expect(page.locator("details.reader summary small")).to_have_text(
         f"2 halaman dan PDF, total {format_size(saved_size(izin))}"
     )
     # The browser's own zoom is left alone: no maximum-scale, no user-scalable=no.
@@ -78,6 +78,7 @@ def test_a_guide_read_in_the_app_reopens_offline_after_a_browser_relaunch(
     page.reload()
     expect(page.locator("#offline-status")).to_have_class(SAVED)
     assert sorted(cached_urls(page)["bilang-karyo-guides"]) == sorted(parts_of(izin))
+    page.locator("details.reader summary").click()
     read_every_page(page, 2)
     browser.problems.check()
     browser.close()
@@ -90,23 +91,24 @@ def test_a_guide_read_in_the_app_reopens_offline_after_a_browser_relaunch(
     page.goto(base + "/guides/izin-tinggal")
     expect(page.locator("h1")).to_have_text("Izin Tinggal / Stay Permit")
     expect(page.locator("#offline-status")).to_have_class(SAVED)
+    page.locator("details.reader summary").click()
     read_every_page(page, 2)
     assert sorted(r.url.removeprefix(base) for r in images) == sorted(parts_of(izin)[:2])
     assert all(r.status == 200 and r.from_service_worker for r in images)
 
-    # The text of each page: there for screen readers, and selectable.
-    texts = page.locator(".reader details.page-text")
-    expect(texts).to_have_count(2)
-    summary = texts.nth(1).locator("summary")
-    expect(summary).to_have_text("Teks halaman 2")
-    summary.focus()
-    page.keyboard.press("Enter")  # opens with the keyboard too
-    text = texts.nth(1).locator("div")
-    expect(text).to_be_visible()
+    # The text version, offline too: read by screen readers, selectable, in its language.
+    text = page.locator(".guide-text")
     expect(text).to_have_attribute("lang", "id")
-    selected = text.evaluate(_SELECT)
+    fine = page.locator("#denda-overstay")
+    expect(fine.locator("h2")).to_have_text("Denda overstay")
+    selected = fine.evaluate(_SELECT)
     assert "Denda overstay" in selected and "Rp 1.000.000" in selected, selected
     assert text.evaluate("(element) => getComputedStyle(element).userSelect") != "none"
+    # The original pages fold away again with the keyboard.
+    summary = page.locator("details.reader summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("details.reader img").first).to_be_hidden()
 
     # The clear ways on: back home, and the PDF to download.
     expect(page.locator("a.back").first).to_have_attribute("href", "/")
@@ -127,17 +129,17 @@ def test_a_guide_read_in_the_app_reopens_offline_after_a_browser_relaunch(
     assert unexpected == []
 
 
-def test_a_search_result_opens_the_guide_at_its_page(
+def test_a_search_result_opens_the_guide_at_its_section(
     browser: Browser, live_server: LiveServer
 ) -> None:
     page = browser.launch()
     page.goto(live_server.url + "/en/search?q=marriage")
-    link = page.locator('.hits a[href="/en/guides/pelaporan-status-sipil#page-1"]')
+    link = page.locator('.hits a[href="/en/guides/pelaporan-status-sipil#events-to-report"]')
     expect(link).to_be_visible()
     link.click()
-    expect(page).to_have_url(re.compile(r"/en/guides/pelaporan-status-sipil#page-1$"))
-    target = page.locator("#page-1")
+    expect(page).to_have_url(re.compile(r"/en/guides/pelaporan-status-sipil#events-to-report$"))
+    target = page.locator("#events-to-report")
     expect(target).to_be_in_viewport()
-    expect(target.locator("img")).to_have_attribute("alt", "Page 1 of 2")
+    expect(target.locator("h2")).to_have_text("Events to report")
     page.wait_for_timeout(200)  # let late layout settle: width and height keep it in place
     expect(target).to_be_in_viewport(timeout=WAIT_MS)
