@@ -68,8 +68,11 @@ const hex = ({ r, g, b }) =>
 
 _RENDERED = """
 const describe = (el) => el.outerHTML.replace(/\\s+/g, ' ').slice(0, 140);
+// Chromium lays out the content of a closed <details> (content-visibility), but shows none.
 const rendered = (el) =>
-  el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  el.getClientRects().length > 0 &&
+  getComputedStyle(el).visibility !== 'hidden' &&
+  !el.closest('details:not([open]) > :not(summary)');
 const tabbable = (el) => rendered(el) && !el.disabled && el.tabIndex >= 0;
 """
 

@@ -60,7 +60,8 @@ def walk_admin(visitor: Visitor, tmp_path: Path) -> list[str]:
     sign_in(visitor)
     expect(page.locator("[data-account]")).to_have_text("ayu")
     axe_on(page, "guide list", reports)
-    for path in (f"/admin/guides/{SLUG}", "/admin/guides/new", "/admin/audit", "/admin/usage"):
+    for path in (f"/admin/guides/{SLUG}", "/admin/guides/new", "/admin/audit", "/admin/usage",
+                 f"/admin/guides/{SLUG}/text/id"):  # fmt: skip
         axe_on(visitor.visit(path), path, reports)
     page = visitor.visit("/admin/audit?action=publish&since=2020-01-01")
     axe_on(page, "audit log, filtered", reports)
@@ -109,7 +110,8 @@ def test_admin_red_buttons_contrast_and_no_sideways_scroll_at_320_px_or_200_perc
     for viewport, scale in ((NARROW, 1), (ZOOMED, 2)):
         visitor = visitors.open(viewport=viewport, device_scale_factor=scale)
         sign_in(visitor)
-        for path in ("/admin/", f"/admin/guides/{SLUG}", "/admin/guides/new", "/admin/audit",
+        for path in ("/admin/", f"/admin/guides/{SLUG}", f"/admin/guides/{SLUG}/text/id",
+                     "/admin/guides/new", "/admin/audit",
                      "/admin/usage"):  # fmt: skip
             page = visitor.visit(path)
             controls = a11y.red_controls(page) + a11y.hover_red_controls(page)
