@@ -12,6 +12,7 @@ from typing import Any
 
 from bench.catalog import measure_catalog
 from bench.download import measure_downloads
+from bench.guide_text import measure_guide_text
 from bench.lighthouse import measure_lighthouse
 from bench.machine import machine_info
 from bench.memory import measure_memory
@@ -28,6 +29,11 @@ STEPS: list[tuple[str, str, Callable[[Plan], Figures]]] = [
     ("catalog", "catalog work: drop, publish, start-up", measure_catalog),
     ("download", "what the phone downloads", measure_downloads),
     ("lighthouse", "Lighthouse, mobile preset", measure_lighthouse),
+    (
+        "guide_text",
+        "the text version: page bytes, first text on a slow network, making it",
+        measure_guide_text,
+    ),
 ]
 
 

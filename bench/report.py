@@ -42,6 +42,42 @@ def _rps(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.0f} req/s"
 
 
+def guide_text_rows(figures: dict[str, Any]) -> list[list[str]]:
+    """The text version's three budgets (issue 12)."""
+    size = dig(figures, "guide_text", "page_size", "largest_on_the_wire")
+    first = dig(figures, "guide_text", "first_text") or {}
+    making = dig(figures, "guide_text", "making_text") or {}
+    return [
+        [
+            "guide page with its text, on the wire (largest)",
+            "≤ 12 KB",
+            f"{size / KB:.1f} KB" if size is not None else "n/a",
+            "-",
+            _verdict(None if size is None else size <= 12 * KB),
+        ],
+        [
+            "/?src=qr → tap → first section text, 400 kbps / 400 ms / CPU 4x, cold",
+            "≤ 3.0 s",
+            f"{first['first_text_median']} s median, {first['first_text_worst']} s worst "
+            f"({first['runs']} runs; tap at {first['tap_at_median']} s)"
+            if first
+            else "n/a",
+            "-",
+            _verdict(first.get("within_budget")),
+        ],
+        [
+            "making the text of a 10-page guide",
+            "≤ 2 s",
+            f"{making['seconds_with_child_median']} s median, {making['seconds_with_child_worst']}"
+            f" s worst; OCR {making['ocr_seconds_per_page_median']} s a scanned page"
+            if making
+            else "n/a",
+            "-",
+            _verdict(making.get("within_budget")),
+        ],
+    ]
+
+
 def target_rows(figures: dict[str, Any]) -> list[list[str]]:
     """One row per target of issue 6: what, target, measured, nginx in the same run, verdict."""
     urls = dig(figures, "throughput", "urls") or {}
@@ -121,6 +157,8 @@ def target_rows(figures: dict[str, Any]) -> list[list[str]]:
             f"; precache: {_why(figures, 'download', 'first_visit', 'with_service_worker_install')}"
         )
     rows.append(["first visit, compressed, PDFs aside", "≤ 30 KB", measured, "-", verdict])
+
+    rows += guide_text_rows(figures)
 
     drop = dig(figures, "catalog", "dropped PDF until served")
     rows.append(

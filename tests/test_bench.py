@@ -15,7 +15,7 @@ from server.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.bench
 
-STEPS = ["throughput", "scaling", "memory", "catalog", "download", "lighthouse"]
+STEPS = ["throughput", "scaling", "memory", "catalog", "download", "lighthouse", "guide_text"]
 URLS = [
     "landing page /",
     "landing page /en/",
@@ -41,6 +41,22 @@ def test_quick_bench_runs_every_step_with_well_formed_figures(tmp_path: Path) ->
     _check_memory_and_catalog(run)
     _check_downloads(run)
     _check_lighthouse_and_report(run)
+    _check_guide_text(run)
+
+
+def _check_guide_text(run: dict[str, Any]) -> None:
+    figures = _figures(run, "guide_text")
+    pages = figures["page_size"]["pages"]
+    assert pages and all(_positive(p["on_the_wire"]) for p in pages.values())
+    first = figures["first_text"]
+    assert (
+        _positive(first["first_text_median"])
+        and first["first_text_median"] > first["tap_at_median"]
+    )
+    making = figures["making_text"]
+    assert making["pages"] == 10 and _positive(making["seconds_with_child_median"])
+    assert _positive(making["ocr_seconds_per_page_median"])
+    assert "first section text" in run["markdown"]
 
 
 def _quick_run(out: Path) -> dict[str, Any]:
