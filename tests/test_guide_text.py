@@ -18,7 +18,15 @@ from server.admin.context import Admin
 from server.app import create_app
 from server.blobs import sha256_hex
 from server.folder_sync import FolderSync
-from server.guide_text import GuideText, TextError, TextStore, anchor_for, from_json, sections
+from server.guide_text import (
+    GuideText,
+    TextError,
+    TextStore,
+    anchor_for,
+    from_json,
+    linked,
+    sections,
+)
 from server.publish import Publisher
 from server.settings import PROJECT_ROOT, Settings
 from server.text_layout import Block
@@ -55,6 +63,19 @@ def test_anchors_come_from_headings_and_stay_unique() -> None:
         ("biaya-2", 2),
         ("rincian", 3),
     ]
+
+
+def test_links_become_links_and_everything_else_stays_escaped_text() -> None:
+    html = str(linked("Ajukan di evisa.imigrasi.go.id atau tanya info@kanim.go.id.", ()))
+    assert '<a href="https://evisa.imigrasi.go.id" rel="noopener">evisa.imigrasi.go.id</a>' in html
+    assert '<a href="mailto:info@kanim.go.id" rel="noopener">info@kanim.go.id</a>.' in html
+    pdf_link = str(linked("Lihat situs resmi.", (("situs resmi", "https://www.imigrasi.go.id/"),)))
+    assert pdf_link == (
+        'Lihat <a href="https://www.imigrasi.go.id/" rel="noopener">situs resmi</a>.'
+    )
+    # A PDF link to anything but the web, mail or phone is not followed; markup stays text.
+    hostile = str(linked("<b>Klik</b> di sini", (("di sini", "javascript:alert(1)"),)))
+    assert hostile == "&lt;b&gt;Klik&lt;/b&gt; di sini"
 
 
 def test_a_malformed_stored_text_is_an_error_not_a_crash() -> None:
