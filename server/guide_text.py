@@ -246,15 +246,18 @@ class TextStore:
         return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else None
 
     def state(self, sha256: str) -> str:
-        """ "missing", "ready", "ocr_waiting" (scanned, not read yet), "awaiting_review" or
-        "approved"."""
+        """One of "missing", "ready", "ocr_waiting" (scanned, not read yet), "no_text" (OCR
+        found none), "awaiting_review" or "approved"."""
         layer = self.layer(sha256)
         if layer is None:
             return "missing"
         if not layer.needs_ocr:
             return "ready"
-        if self.ocr(sha256) is None:
+        ocr = self.ocr(sha256)
+        if ocr is None:
             return "ocr_waiting"
+        if not ocr.blocks:
+            return "no_text"  # pictures without words: the original pages say it all
         return "approved" if self.review(sha256) is not None else "awaiting_review"
 
     def shown(self, sha256: str) -> GuideText | None:

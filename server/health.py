@@ -39,8 +39,24 @@ def health_report(live: LiveSite) -> tuple[int, dict[str, Any]]:
         "last_error_at": status.last_error_at.isoformat() if status.last_error_at else None,
         "warnings": warnings,
         "reader": reader_report(live),
+        "text": text_report(live),
     }
     return code, body
+
+
+def text_report(live: LiveSite) -> dict[str, Any]:
+    """Each current guide file's text version: how many are shown, and which wait or lack one."""
+    files = live.site.catalog.files()
+    texts = live.texts
+    states = {f"{f.slug}.{f.lang}": texts.state(f.sha256) if texts else "missing" for f in files}
+    return {
+        "shown": sum(1 for s in states.values() if s in ("ready", "approved")),
+        "files": len(files),
+        "awaiting_review": sorted(k for k, s in states.items() if s == "awaiting_review"),
+        "without_text": sorted(
+            k for k, s in states.items() if s in ("missing", "ocr_waiting", "no_text")
+        ),
+    }
 
 
 def reader_report(live: LiveSite) -> dict[str, Any]:

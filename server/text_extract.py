@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -216,6 +217,9 @@ def main(argv: list[str]) -> int:
         print("usage: python -m server.text_extract [--ocr] < guide.pdf", file=sys.stderr)
         return 2
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
+    if ocr:
+        # OCR takes seconds a page: it runs last in line for the CPU, behind serving pages.
+        os.nice(19)
     data = sys.stdin.buffer.read()
     try:
         result = extract(data, ocr)

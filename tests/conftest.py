@@ -167,21 +167,26 @@ def live_server(
 
 @pytest.fixture(scope="session")
 def sample_reader(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The reader pages of every sample guide, rendered once per test process."""
+    """The reader pages and text versions of every sample guide, made once per test process
+    (`reader/` and `text/`, as in a data folder)."""
     from server.blobs import sha256_hex
+    from server.guide_text import TextStore
     from server.reader import ReaderStore
 
     root = tmp_path_factory.mktemp("sample-reader")
-    store = ReaderStore(root)
+    store, texts = ReaderStore(root / "reader"), TextStore(root / "text")
     for pdf in sorted(SAMPLE_GUIDES.glob("*.pdf")):
         data = pdf.read_bytes()
         store.render(sha256_hex(data), data, lambda done, total: None)
+        texts.make(sha256_hex(data), data)
     return root
 
 
 def with_sample_reader(data_dir: Path, sample_reader: Path) -> None:
-    """Gives `data_dir` the sample guides' reader pages, as if the server had made them."""
-    shutil.copytree(sample_reader, data_dir / "reader", dirs_exist_ok=True)
+    """Gives `data_dir` the sample guides' reader pages and texts, as if the server had made
+    them."""
+    for part in ("reader", "text"):
+        shutil.copytree(sample_reader / part, data_dir / part, dirs_exist_ok=True)
 
 
 def wait_for_reader_pages(base_url: str, timeout: float = 60.0) -> dict[str, Any]:

@@ -209,6 +209,8 @@ def test_healthz_reports_the_catalog_and_unconfirmed_values(client: TestClient) 
     assert body["last_error"] is None
     assert body["status"] == "warn"
     assert any("whatsapp.number" in w for w in body["warnings"])
+    # Every sample guide file has its text version, made as it was recorded.
+    assert body["text"] == {"shown": 6, "files": 6, "awaiting_review": [], "without_text": []}
 
 
 def test_security_headers_on_every_kind_of_response(client: TestClient) -> None:
