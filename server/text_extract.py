@@ -25,8 +25,10 @@ import pdfplumber
 
 from server.text_layout import Block, Box, PageWords, Word, build_blocks
 
-# A page with fewer letters than this in its text layer is treated as a scan.
+# A page with fewer letters than this in its text layer...
 SCANNED_BELOW_LETTERS = 20
+# ... and a picture covers this much of it.
+SCANNED_PICTURE_SHARE = 0.25
 # Tesseract reads best at about 300 dpi.
 OCR_DPI = 300
 OCR_LANGS = "ind+eng"
@@ -50,7 +52,7 @@ def extract(data: bytes, ocr: bool = False) -> dict[str, Any]:
         for number, page in enumerate(pdf.pages, start=1):
             words = page_words(page)
             boxes: tuple[Box, ...] = ()
-            if sum(ch.isalpha() for w in words for ch in w.text) < SCANNED_BELOW_LETTERS:
+            if _looks_scanned(page, words):
                 scanned.append(number)
                 if ocr:
                     begun = time.monotonic()
@@ -68,6 +70,18 @@ def extract(data: bytes, ocr: bool = False) -> dict[str, Any]:
         "seconds": round(time.monotonic() - started, 3),
         "ocr_seconds_per_page": round(ocr_seconds / len(scanned), 2) if ocr and scanned else None,
     }
+
+
+def _looks_scanned(page: Any, words: tuple[Word, ...]) -> bool:
+    """Next to no text, but a picture over much of the page: a scan, for OCR."""
+    if sum(ch.isalpha() for w in words for ch in w.text) >= SCANNED_BELOW_LETTERS:
+        return False
+    area = float(page.width) * float(page.height)
+    pictured = sum(
+        max(float(i["x1"]) - float(i["x0"]), 0) * max(float(i["bottom"]) - float(i["top"]), 0)
+        for i in page.images
+    )
+    return pictured >= SCANNED_PICTURE_SHARE * area
 
 
 def block_json(block: Block) -> dict[str, Any]:
