@@ -90,7 +90,7 @@ def test_a_guide_opened_offline_is_counted_once_the_phone_is_back_online(
     page = browser.launch()
     for _ in range(2):
         page.goto(base + "/en/guides/izin-tinggal")
-        page.locator(".reader .page img").first.wait_for()
+        page.locator(".guide-text h2").first.wait_for()
     assert len(cached_urls(page)["bilang-karyo-usage"]) == 2, "kept until they can be sent"
     browser.close()
     assert reported(live_server.data_dir) == before
