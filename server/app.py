@@ -59,7 +59,7 @@ def create_app(settings: Settings) -> ASGIApp:
         on_change=live.reload,
     )
     # Finishes a publish a crash interrupted, and records hand-copied PDFs, before serving.
-    refresh = functools.partial(FolderSync(publisher).refresh, live.reload)
+    refresh = functools.partial(FolderSync(publisher, live.status).refresh, live.reload)
     refresh()
     admin = create_admin(settings, live, publisher)
     usage, usage_store = UsageCounter(), UsageStore(publisher.db)
@@ -98,7 +98,12 @@ def create_app(settings: Settings) -> ASGIApp:
             if settings.watch:
                 tasks.start_soon(watch_guides, live, stop, settings.watch_step_ms, refresh)
             tasks.start_soon(
-                run_usage_flusher, usage, usage_store, stop, settings.usage_flush_seconds
+                run_usage_flusher,
+                usage,
+                usage_store,
+                stop,
+                settings.usage_flush_seconds,
+                live.status,
             )
             yield
             stop.set()

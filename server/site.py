@@ -160,6 +160,18 @@ class ReloadStatus:
     last_error_at: datetime | None = None
     last_success_at: datetime | None = None
     reloads: int = 0
+    # Other things that are failing and being retried, by source ("guides_sync", "usage",
+    # "database", "watcher"): the site serves on, `/healthz` says "degraded" and why.
+    problems: dict[str, str] = field(default_factory=dict)
+
+    def report(self, source: str, cause: str) -> None:
+        if self.problems.get(source) != cause:
+            log.error("%s: %s (still serving; retrying)", source, cause)
+        self.problems[source] = cause
+
+    def clear(self, source: str) -> None:
+        if self.problems.pop(source, None) is not None:
+            log.info("%s: working again", source)
 
 
 class LiveSite:
@@ -198,9 +210,13 @@ class LiveSite:
         with self._lock:
             try:
                 catalog = load_catalog(self.guides_dir, self.store, self._cache)
-            except (CatalogError, OSError) as exc:
-                # OSError: a PDF that cannot be read, or no room to store it (a full disk).
-                self.status.last_error = str(exc)
+            except Exception as exc:
+                # CatalogError names the file and the reason; OSError is a PDF that cannot be
+                # read or no room to store it (a full disk); anything else is our own bug,
+                # which must not stop the site either.
+                if not isinstance(exc, CatalogError | OSError):
+                    log.exception("catalog load failed unexpectedly")
+                self.status.last_error = str(exc) or type(exc).__name__
                 self.status.last_error_at = datetime.now(UTC)
                 log.error("catalog not loaded, still serving the last good one: %s", exc)
                 return False

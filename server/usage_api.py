@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.i18n import LANGS, lang_prefix
-from server.site import LiveSite
+from server.site import LiveSite, ReloadStatus
 from server.usage import UsageCounter, UsageStore, parse_events
 
 log = logging.getLogger("bilang_karyo")
@@ -22,7 +22,9 @@ PRIVACY_PATH = "/privacy"
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-async def flush_usage(counter: UsageCounter, store: UsageStore) -> None:
+async def flush_usage(
+    counter: UsageCounter, store: UsageStore, status: ReloadStatus | None = None
+) -> None:
     counts = counter.take()
     if not counts:
         return
@@ -30,22 +32,31 @@ async def flush_usage(counter: UsageCounter, store: UsageStore) -> None:
         # Shielded: a shutdown must not drop counts already taken from memory.
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(store.flush, counts)
-    except Exception:  # a full or locked disk must not stop the site
-        log.exception("usage counts not saved yet; trying again at the next flush")
+    except Exception as exc:  # a full, locked or damaged database must not stop the site
+        log.warning("usage counts not saved yet; trying again at the next flush: %s", exc)
         counter.give_back(counts)
+        if status is not None:
+            status.report("usage", f"usage counts not saved yet, kept in memory: {exc}")
+    else:
+        if status is not None:
+            status.clear("usage")
 
 
 async def run_usage_flusher(
-    counter: UsageCounter, store: UsageStore, stop: anyio.Event, seconds: float
+    counter: UsageCounter,
+    store: UsageStore,
+    stop: anyio.Event,
+    seconds: float,
+    status: ReloadStatus | None = None,
 ) -> None:
     """Writes the counters out every `seconds`, and once more when the server stops."""
     try:
         while not stop.is_set():
             with anyio.move_on_after(seconds):
                 await stop.wait()
-            await flush_usage(counter, store)
+            await flush_usage(counter, store, status)
     finally:
-        await flush_usage(counter, store)
+        await flush_usage(counter, store, status)
 
 
 def usage_routes(live: LiveSite, store: UsageStore) -> list[Route]:
