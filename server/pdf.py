@@ -75,6 +75,8 @@ def inspect_pdf(data: bytes) -> PdfInfo:
             "the PDF is incomplete (no end-of-file marker); is it still being copied?", "incomplete"
         )
     pages = _pypdf_pages(data)
+    if pages < 1:
+        raise PdfError("the PDF has no pages", "no_pages")
     verdict = _pdfium_verdict(data)
     if "reason" in verdict:
         raise refusal(str(verdict["reason"]), str(verdict.get("detail", "")))

@@ -117,7 +117,7 @@ def _check_action(action: DictionaryObject) -> None:
     if kind is None and "/D" in action:
         return  # a destination dictionary, not an action
     if kind not in _ALLOWED_ACTIONS:
-        reason = "launch" if kind == "/Launch" else "action"
+        reason = {"/Launch": "launch", "/JavaScript": "javascript"}.get(str(kind), "action")
         raise ActiveContent(reason, f"{str(kind).lstrip('/')} action")
     if kind == "/URI":
         uri = _resolved(action.get("/URI"))
