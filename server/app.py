@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 from server.admin.routes import admin_routes, create_admin
 from server.assets import load_assets
 from server.blobs import BlobStore
+from server.db import Database, DatabaseProblem
 from server.fastpath import FastPath, FileBodies
 from server.folder_sync import FolderSync
 from server.health import health_report
@@ -52,9 +53,17 @@ def create_live_site(settings: Settings) -> LiveSite:
 
 def create_app(settings: Settings) -> ASGIApp:
     live = create_live_site(settings)
+    # The public site needs no database: a damaged, vanished, locked or full one is
+    # reported in /healthz and by the admin, and the site serves guides/ regardless.
+    db = Database(settings.data_dir, open_now=False)
+    try:
+        db.ensure()
+    except DatabaseProblem as problem:
+        live.status.report("database", str(problem))
     publisher = Publisher(
         settings.guides_dir,
         settings.data_dir,
+        db=db,
         max_bytes=settings.max_upload_mb * 1024 * 1024,
         on_change=live.reload,
     )

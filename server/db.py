@@ -130,7 +130,7 @@ def problem_of(exc: BaseException, path: Path) -> DatabaseProblem | None:
     if isinstance(exc, DatabaseProblem):
         return exc
     text = str(exc).lower()
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT) or (
+    if (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or (
         isinstance(exc, sqlite3.Error) and "full" in text
     ):
         return DatabaseProblem(

@@ -9,7 +9,7 @@ from pathlib import Path
 from server.audit import record
 from server.blobs import sha256_hex
 from server.catalog_file import CATALOG_NAME
-from server.db import utc_now
+from server.db import DatabaseProblem, problem_of, utc_now
 from server.publish import FOLDER_ACTOR, Publisher
 from server.publish_checks import Outcome, PublishError, dropped_owner
 from server.site import ReloadStatus
@@ -37,15 +37,21 @@ class FolderSync:
                     self.publisher.journal.recover()
                     self.sync()
                 except Exception as exc:
-                    self.status.report(
-                        "guides_sync", f"guides/ not recorded as versions yet: {_cause(exc)}"
-                    )
+                    self._report(exc, "guides/ not recorded as versions yet")
                 else:
                     self.status.clear("guides_sync")
+                    self.status.clear("database")
                 return reload()
         except Exception as exc:
-            self.status.report("guides_sync", f"guides/ not synchronised: {_cause(exc)}")
+            self._report(exc, "guides/ not synchronised")
             return reload()
+
+    def _report(self, exc: Exception, what: str) -> None:
+        problem = problem_of(exc, self.publisher.db.path)
+        if isinstance(problem, DatabaseProblem) and problem.key in ("db_missing", "db_damaged"):
+            self.status.report("database", str(problem))
+        else:
+            self.status.report("guides_sync", f"{what}: {_cause(problem or exc)}")
 
     def sync(self) -> list[Outcome]:
         """Record, as new versions, PDFs that were copied into guides/ by hand.

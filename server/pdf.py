@@ -14,6 +14,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import ClassVar
 
 from pypdf import PdfReader
 
@@ -132,10 +133,10 @@ class _RepeatedKeys(logging.Handler):
     honest PDF writer repeats a key, so any repeat is refused.
     """
 
-    _found: dict[int, list[str]] = {}
-    _lock = threading.Lock()
-    _installed = False
-    _key = re.compile(r"for key (\S+)")
+    _found: ClassVar[dict[int, list[str]]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _installed: ClassVar[bool] = False
+    _key: ClassVar[re.Pattern[str]] = re.compile(r"for key (\S+)")
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()

@@ -33,6 +33,7 @@ def _next_url(raw: object) -> str:
 
 def auth_routes(admin: Admin) -> list[Route]:
     checks = anyio.CapacityLimiter(PASSWORD_CHECKS_AT_ONCE)
+
     def login_page(
         request: Request, status: int = 200, error: str = "", headers: dict[str, str] | None = None
     ) -> Response:

@@ -189,8 +189,10 @@ class LoginThrottle:
             conn.execute("BEGIN IMMEDIATE")  # one try at a time decides, across processes
             conn.execute("DELETE FROM login_failures WHERE at < ?", (now - self.window,))
             retry_after, counts = 0, {}
-            for key, limit in ((keys.address, self.lock_after), (keys.account,
-                                                                 self.account_lock_after)):
+            for key, limit in (
+                (keys.address, self.lock_after),
+                (keys.account, self.account_lock_after),
+            ):
                 row = conn.execute(
                     "SELECT COUNT(*), MIN(at) FROM login_failures WHERE key = ?", (key,)
                 ).fetchone()
