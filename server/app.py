@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 from server.admin.routes import admin_routes, create_admin
 from server.assets import load_assets
 from server.blobs import BlobStore
+from server.cleanup import remove_orphans
 from server.db import Database, DatabaseProblem
 from server.fastpath import FastPath, FileBodies
 from server.folder_sync import FolderSync
@@ -29,6 +30,7 @@ from server.pages import PageRenderer
 from server.prebuilt import Prebuilt
 from server.publish import Publisher
 from server.reader import ReaderStore
+from server.redirects import RelativeRedirects
 from server.search_page import search_routes
 from server.security import SecurityHeadersMiddleware
 from server.settings import PWA_DIR, Settings
@@ -48,7 +50,15 @@ def create_live_site(settings: Settings) -> LiveSite:
     renderer = PageRenderer(PWA_DIR / "templates", messages, assets)
     store = BlobStore(settings.data_dir / "blobs")
     reader = ReaderStore(settings.data_dir / "reader")
-    return LiveSite(settings.guides_dir, office, store, renderer, assets, reader)
+    return LiveSite(
+        settings.guides_dir,
+        office,
+        store,
+        renderer,
+        assets,
+        reader,
+        max_file_bytes=settings.max_upload_mb * 1024 * 1024,
+    )
 
 
 def create_app(settings: Settings) -> ASGIApp:
@@ -70,6 +80,10 @@ def create_app(settings: Settings) -> ASGIApp:
     # Finishes a publish a crash interrupted, and records hand-copied PDFs, before serving.
     refresh = functools.partial(FolderSync(publisher, live.status).refresh, live.reload)
     refresh()
+    try:
+        remove_orphans(publisher, live)
+    except Exception as exc:  # the database unreadable, say: keep everything, serve on
+        log.warning("leftovers of stopped publishes not checked: %s", exc)
     admin = create_admin(settings, live, publisher)
     usage, usage_store = UsageCounter(), UsageStore(publisher.db)
 
@@ -130,7 +144,7 @@ def create_app(settings: Settings) -> ASGIApp:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeadersMiddleware)],
+        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(RelativeRedirects)],
         exception_handlers={HTTPException: error_page, Exception: error_page},
         lifespan=lifespan,
     )

@@ -113,11 +113,16 @@ class _FileFacts:
 class FileCache:
     """Remembers each PDF's hash and page count while its size and mtime stay the same."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_bytes: int | None = None) -> None:
         self._facts: dict[Path, _FileFacts] = {}
+        self.max_bytes = max_bytes
 
     def facts(self, path: Path, store: BlobStore) -> _FileFacts:
         stat = path.stat()
+        if self.max_bytes is not None and stat.st_size > self.max_bytes:
+            # The same limit as an upload: a larger file dropped into guides/ is not served.
+            limit = f"{self.max_bytes / (1024 * 1024):g} MB"
+            raise CatalogError(f"{path}: the file is larger than the limit of {limit}")
         key = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
         known = self._facts.get(path)
         if known and known.stat_key == key and store.has(known.sha256):

@@ -189,6 +189,7 @@ class LiveSite:
         renderer: PageRenderer,
         assets: Assets,
         reader: ReaderStore | None = None,
+        max_file_bytes: int | None = None,
     ) -> None:
         self.guides_dir = guides_dir
         self.office = office
@@ -197,7 +198,7 @@ class LiveSite:
         self.assets = assets
         self.reader = reader
         self.status = ReloadStatus()
-        self._cache = FileCache()
+        self._cache = FileCache(max_file_bytes)
         self._lock = threading.Lock()
         # Each finished render rebuilds the site, so that its guide page shows the reader.
         self.reader_queue = (

@@ -40,6 +40,9 @@ LANGS = ("id", "en")
 MAX_EVENTS = 50
 MAX_BACKDATE_DAYS = 30
 KEEP_SEEN_DAYS = 40
+# However many browsers (or one flooding address) report, at most this many events are
+# stored per day; the rest are dropped. About 90 bytes each: under 2 MB a day.
+MAX_STORED_PER_DAY = 20_000
 _EVENT_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _GUIDE_PAGE = re.compile(r"^(?:/en)?/guides/(?P<slug>[a-z0-9-]+)$")
 
@@ -184,8 +187,16 @@ class UsageStore:
     def record_events(self, events: Iterable[Event]) -> int:
         """Count each event whose id was not seen before; the number counted."""
         counted = 0
+        stored: dict[str, int] = {}
         with self.db.connect() as conn:
             for event in events:
+                if event.day not in stored:
+                    stored[event.day] = conn.execute(
+                        "SELECT COUNT(*) FROM usage_seen WHERE day = ?", (event.day,)
+                    ).fetchone()[0]
+                if stored[event.day] >= MAX_STORED_PER_DAY:
+                    continue
+                stored[event.day] += 1
                 inserted = conn.execute(
                     "INSERT OR IGNORE INTO usage_seen (id, day) VALUES (?, ?)",
                     (event.id_hash, event.day),

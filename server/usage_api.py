@@ -12,12 +12,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.i18n import LANGS, lang_prefix
+from server.rate_limit import RateLimiter, retry_after
 from server.site import LiveSite, ReloadStatus
 from server.usage import UsageCounter, UsageStore, parse_events
 
 log = logging.getLogger("bilang_karyo")
 
 MAX_REPORT_BYTES = 16 * 1024
+# Events one address may report: a phone sends a handful a day; the service room's
+# Wi-Fi puts every phone behind one address, so the allowance is wide, but bounded.
+EVENTS_PER_MINUTE = 120
+EVENTS_BURST = 120
 PRIVACY_PATH = "/privacy"
 _NO_STORE = {"Cache-Control": "no-store"}
 
@@ -60,7 +65,10 @@ async def run_usage_flusher(
 
 
 def usage_routes(live: LiveSite, store: UsageStore) -> list[Route]:
+    limiter = RateLimiter(per_minute=EVENTS_PER_MINUTE, burst=EVENTS_BURST)
+
     async def report(request: Request) -> Response:
+        address = request.client.host if request.client else "unknown"
         body = b""
         async for chunk in request.stream():
             body += chunk
@@ -72,6 +80,13 @@ def usage_routes(live: LiveSite, store: UsageStore) -> list[Route]:
             return JSONResponse({"error": str(exc)}, 400, headers=_NO_STORE)
         except RecursionError:  # JSON nested deeper than the parser will go
             return JSONResponse({"error": "nested too deeply"}, 400, headers=_NO_STORE)
+        wait = limiter.take(address, cost=max(1, len(events)))
+        if wait is not None:
+            return JSONResponse(
+                {"error": "too many events from this address; try again later"},
+                429,
+                headers={**_NO_STORE, "Retry-After": retry_after(wait)},
+            )
         counted = await anyio.to_thread.run_sync(store.record_events, events)
         return JSONResponse({"received": len(events), "counted": counted}, headers=_NO_STORE)
 
