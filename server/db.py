@@ -131,8 +131,11 @@ def problem_of(exc: BaseException, path: Path) -> DatabaseProblem | None:
     if isinstance(exc, DatabaseProblem):
         return exc
     text = str(exc).lower()
-    if (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or (
-        isinstance(exc, sqlite3.Error) and "full" in text
+    if (
+        (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT))
+        or (isinstance(exc, sqlite3.Error) and "full" in text)
+        # With no room for its -shm file, SQLite reports only "disk I/O error".
+        or (isinstance(exc, sqlite3.Error) and "i/o" in text and _nearly_full(path.parent))
     ):
         return DatabaseProblem(
             "db_full",
@@ -148,6 +151,14 @@ def problem_of(exc: BaseException, path: Path) -> DatabaseProblem | None:
     if isinstance(exc, sqlite3.DatabaseError):
         return damaged(path, str(exc))
     return None
+
+
+def _nearly_full(folder: Path) -> bool:
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < 1024 * 1024
 
 
 def damaged(path: Path, detail: str) -> DatabaseProblem:

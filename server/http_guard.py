@@ -35,6 +35,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._reading_head = True
         self._head_timer: asyncio.TimerHandle | None = None
+        self._heads = 0  # requests begun on this connection
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -45,12 +46,18 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self._reading_head:
-            self._head_bytes += len(data)
-            if self._head_bytes > MAX_HEAD_BYTES:
-                self._refuse()
-                return
+        # Judged after parsing each read (at most 256 KB): a read that completes the head
+        # may carry the start of the body, which is no part of the head.
+        heads_before = self._heads
         super().data_received(data)
+        if not self._reading_head or self.transport.is_closing():
+            return
+        if self._heads != heads_before:
+            self._head_bytes = 0  # a new request began inside this read; count it from the next
+            return
+        self._head_bytes += len(data)
+        if self._head_bytes > MAX_HEAD_BYTES:
+            self._refuse()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -61,6 +68,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         # The next request's head counts from its first byte.
         self._reading_head = True
         self._head_bytes = 0
+        self._heads += 1
 
     def on_headers_complete(self) -> None:
         self._reading_head = False
