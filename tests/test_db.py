@@ -187,8 +187,7 @@ def test_a_database_deleted_while_running_is_not_remade_by_the_next_connection(
 ) -> None:
     db = Database(tmp_path / "data")
     delete(db.path)
-    with pytest.raises(DatabaseProblem) as problem:
-        with db.connect():
-            pass
+    with pytest.raises(DatabaseProblem) as problem, db.connect():
+        pass
     assert problem.value.key == "db_missing"
     assert not db.path.exists()
