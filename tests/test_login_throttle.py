@@ -53,13 +53,15 @@ def test_80_simultaneous_logins_check_at_most_the_allowed_passwords_in_bounded_m
         return response.status_code
 
     latencies = []
-    with PeakRss(live_server.process.pid) as peak:
-        with concurrent.futures.ThreadPoolExecutor(BURST) as pool:
-            answers = list(pool.map(attempt, range(BURST)))
-            for _ in range(5):
-                start = time.monotonic()
-                assert httpx2.get(live_server.url + "/", timeout=30).status_code == 200
-                latencies.append(time.monotonic() - start)
+    with (
+        PeakRss(live_server.process.pid) as peak,
+        concurrent.futures.ThreadPoolExecutor(BURST) as pool,
+    ):
+        answers = list(pool.map(attempt, range(BURST)))
+        for _ in range(5):
+            start = time.monotonic()
+            assert httpx2.get(live_server.url + "/", timeout=30).status_code == 200
+            latencies.append(time.monotonic() - start)
     checked = audit_rows(live_server.data_dir, "login_failed")
     print(
         f"\nburst of {BURST}: {checked} passwords checked; answers {sorted(set(answers))}; "
