@@ -209,8 +209,11 @@ class LiveSite:
     def reload(self) -> bool:
         """Load the catalog from disk; True when the new one is now served."""
         with self._lock:
+            # With no good catalog yet (the server starting), a bad PDF is left out and
+            # the rest served; later, any bad file keeps the last good catalog serving.
+            skipped: list[str] | None = [] if self.status.last_success_at is None else None
             try:
-                catalog = load_catalog(self.guides_dir, self.store, self._cache)
+                catalog = load_catalog(self.guides_dir, self.store, self._cache, skipped)
             except Exception as exc:
                 # CatalogError names the file and the reason; OSError is a PDF that cannot be
                 # read or no room to store it (a full disk); anything else is our own bug,
@@ -224,8 +227,13 @@ class LiveSite:
             for warning in catalog.warnings:
                 log.warning("catalog: %s", warning)
             self.site = self._build(catalog)
-            self.status.last_error = None
-            self.status.last_error_at = None
+            if skipped:
+                self.status.last_error = "; ".join(skipped)
+                self.status.last_error_at = datetime.now(UTC)
+                log.error("left out of the catalog: %s", self.status.last_error)
+            else:
+                self.status.last_error = None
+                self.status.last_error_at = None
             self.status.last_success_at = datetime.now(UTC)
             self.status.reloads += 1
             log.info("catalog %s loaded: %d guides", catalog.version, len(catalog.guides))
