@@ -36,6 +36,8 @@ from server.clock import office_today
 from server.db import Database
 
 METRICS = ("page_view", "guide_open", "whatsapp", "qr_scan", "pwa_start")
+# The usage CSV's header row; the admin's usage page explains each column in both languages.
+CSV_COLUMNS = ("day", "metric", "guide", "lang", "count")
 LANGS = ("id", "en")
 MAX_EVENTS = 50
 MAX_BACKDATE_DAYS = 30
@@ -216,6 +218,6 @@ class UsageStore:
 def usage_csv(rows: Iterable[tuple[str, str, str, str, int]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["day", "metric", "guide", "lang", "count"])
+    writer.writerow(CSV_COLUMNS)
     writer.writerows(rows)
     return out.getvalue()

@@ -220,3 +220,27 @@ def test_counts_written_on_shutdown_are_kept(settings: Settings, tmp_path: Path)
         with TestClient(create_app(settings)) as client:
             client.get("/en/", headers=NAVIGATE)
     assert counts(settings)[("page_view", "", "en")] == 2
+
+
+def test_the_chart_legend_and_the_csv_columns_are_explained_in_both_languages(
+    settings: Settings,
+) -> None:
+    with TestClient(create_app(settings)) as client:
+        client.get("/en/", headers=NAVIGATE)
+    app = create_app(settings)
+    app.fallback.state.admin.accounts.add("budi", PASSWORD, "test")  # type: ignore[attr-defined]
+    with TestClient(app) as client:
+        log_in(client)
+        page = client.get("/admin/usage").text
+        header = client.get("/admin/usage.csv").content.decode("utf-8-sig").splitlines()[0]
+    chart = page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    legend = chart.split('class="legend"', 1)[1]
+    for words in ("Halaman (ID)", "Pages (ID)", "Halaman (EN)", "Pages (EN)"):
+        assert words in legend
+    assert "Panduan dibuka" in legend and "Guide opens" in legend
+    explained = page.split('class="csv-columns"', 1)[1].split("</table>", 1)[0]
+    for column in header.split(","):
+        row = explained.split(f'data-column="{column}"', 1)[1].split("</tr>", 1)[0]
+        assert 'lang="en"' in row, f"{column} is explained in Indonesian only"
+    for metric in ("page_view", "guide_open", "whatsapp", "qr_scan", "pwa_start"):
+        assert f'data-value="{metric}"' in explained
