@@ -89,6 +89,7 @@ CREATE TABLE IF NOT EXISTS usage_seen (
     id TEXT PRIMARY KEY,
     day TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS usage_seen_day ON usage_seen(day);
 """
 
 

@@ -69,6 +69,7 @@ def record_routes(admin: Admin) -> list[Route]:
         rows = await run(admin.usage.rows, today - timedelta(days=DAYS - 1))
         titles = {g.slug: g.title["id"] for g in admin.live.site.catalog.guides}
         report = build_report(rows, titles, today)
+
         def both(key: str) -> tuple[str, str]:
             return admin.messages.get("id", key), admin.messages.get("en", key)
 
