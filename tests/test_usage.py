@@ -213,6 +213,15 @@ def test_the_privacy_page_says_what_is_stored(site: TestClient) -> None:
     assert "bk_lang" in page
     english = site.get("/en/privacy").text
     assert "uses no cookies and stores no IP addresses and no personal data" in english
+    # Exactly what is counted, and how each visit counts once, in both languages.
+    for text, words in (
+        (page, ("halaman yang dibuka", "panduan yang dibuka", "kode QR", "ikon aplikasi",
+                "tombol WhatsApp", "dihitung satu kali", "paling lama 40 hari")),
+        (english, ("pages shown", "guides opened", "QR code", "from the installed app",
+                   "WhatsApp button", "counted once", "at most 40 days")),
+    ):  # fmt: skip
+        for word in words:
+            assert word in text, word
 
 
 def test_counts_written_on_shutdown_are_kept(settings: Settings, tmp_path: Path) -> None:
