@@ -45,7 +45,7 @@ from server.publish_checks import (
     disk_errors,
     read_limited,
 )
-from server.versions import Version, Versions, next_number
+from server.versions import Version, Versions, next_number, rollback_target
 
 log = logging.getLogger("bilang_karyo")
 
@@ -177,7 +177,7 @@ class Publisher:
             history = self.versions.history(slug)
             if not history:
                 raise PublishError("no_history", f"guide {slug!r} has no recorded versions")
-            target = self._rollback_target(slug, history, to, lang)
+            target = rollback_target(slug, history, to, lang)
             lang = target.lang
             entries = self.entries()
             entry = next((e for e in entries if e.slug == slug), None)
@@ -392,29 +392,6 @@ class Publisher:
         digest = sha256_hex(path.read_bytes())
         self._hash_cache[path.name] = (key, digest)
         return digest
-
-    def _rollback_target(
-        self, slug: str, history: list[Version], to: int | None, lang: str | None
-    ) -> Version:
-        if to is not None:
-            # Numbers are per language; without one, the number must name a single file.
-            found = [v for v in history if v.number == to and (lang is None or v.lang == lang)]
-            if not found:
-                where = f" in {lang!r}" if lang else ""
-                raise PublishError("no_version", f"guide {slug!r} has no version {to}{where}")
-            if len(found) > 1:
-                langs = " and ".join(sorted(v.lang for v in found))
-                raise PublishError(
-                    "which_language",
-                    f"guide {slug!r} has a v{to} in {langs}; say which language (--lang)",
-                )
-            return found[0]
-        lang = check_lang(lang) if lang else history[0].lang
-        current = self.versions.current(slug, lang)
-        for version in history:
-            if version.lang == lang and current and version.sha256 != current.sha256:
-                return version
-        raise PublishError("no_version", f"guide {slug!r} has no earlier {lang} version")
 
 
 _EDITABLE = ("title", "summary", "sources", "order", "featured", "last_checked")
