@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import sqlite3
@@ -10,12 +11,14 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Playwright, expect
 
 from server.clock import office_today
 from server.db import DB_NAME
 from tests.admin_client import add_account, log_in
 from tests.browser.harness import (
+    SAVED,
     WAIT_MS,
     Browser,
     answer_whatsapp_here,
@@ -195,3 +198,59 @@ def test_each_view_is_counted_once_whoever_shows_it(
         )
     assert counted == expected
     assert days == {office_today().isoformat()}
+
+
+def test_pages_shown_without_javascript_are_counted_by_the_server(
+    playwright: Playwright, live_server: LiveServer, office_file: Path, tmp_path: Path
+) -> None:
+    with browser_on(playwright, tmp_path / "no-js", java_script_enabled=False) as browser:
+        page = browser.launch()
+        for path in ("/?src=qr", "/guides/izin-tinggal", "/en/"):
+            page.goto(live_server.url + path)
+    live_server.stop()
+    server = start_again(live_server, office_file)
+    try:
+        add_account(live_server.data_dir)
+        counted, _ = exported_totals(server)
+    finally:
+        server.stop()
+    assert counted == {
+        ("page_view", "", "id"): 2,
+        ("page_view", "", "en"): 1,
+        ("qr_scan", "", "id"): 1,
+        ("guide_open", "izin-tinggal", "id"): 1,
+    }
+
+
+def test_a_pdf_opened_under_the_worker_counts_once_online_and_offline(
+    browser: Browser, live_server: LiveServer, office_file: Path
+) -> None:
+    base = live_server.url
+    key = ("guide_open", "antrian-paspor", "id")
+    page = browser.launch()
+    page.goto(base + "/guides/antrian-paspor")  # its page: an open
+    wait_for_control(page)
+    expect(page.locator("#offline-status")).to_have_class(SAVED)  # saved on the phone
+    pdf = page.locator("a[data-guide-file]").get_attribute("href")
+    assert pdf is not None
+    page.click("a[data-guide-file]")  # from its own page: the same open
+    page.wait_for_url(base + pdf)
+    page.goto(base + "/")
+    with contextlib.suppress(PlaywrightError):  # from a link elsewhere: a new open
+        page.goto(base + pdf)
+    live_server.stop()  # the Wi-Fi drops; what the server counted is written out
+    assert reported(live_server.data_dir)[key] == 2
+
+    # Offline, the PDF from a link (a chat, a bookmark): a new open, kept on the phone.
+    with contextlib.suppress(PlaywrightError):  # a PDF may open as a download
+        page.goto(base + pdf)
+    time.sleep(1)
+    server = start_again(live_server, office_file)
+    try:
+        page.goto(base + "/")  # back online: what was kept is sent
+        wait_for_report(live_server.data_dir, key, 3)
+        browser.close()
+    finally:
+        server.stop()
+    counted = reported(live_server.data_dir)
+    assert (counted[key], counted[("page_view", "", "id")]) == (3, 3)
