@@ -82,6 +82,7 @@ def test_a_rollback_brings_back_the_date_that_version_was_checked(staff: TestCli
     row = page.split('data-version="4" data-lang="id"', 1)[1].split("</tr>", 1)[0]
     assert "budi" in row and "WIB" in row
     assert "dipulihkan dari versi" in row and "v2" in row
+    assert re.search(rf"check date restored to</span> {CHECKED_FIRST}", row)
     assert f'<td class="checked"><time datetime="{CHECKED_FIRST}">' in row
     audit = staff.get("/admin/audit").text
     assert f"v4 = v2, last checked {CHECKED_FIRST}" in audit
