@@ -55,7 +55,8 @@ MAX_EVENTS = 50
 MAX_BACKDATE_DAYS = 30
 # Longer than an event may be late, so that a resent event always finds its id.
 KEEP_SEEN_DAYS = MAX_BACKDATE_DAYS + 10
-# The most ids kept (about 100 bytes each); past it, the oldest go first.
+# The most ids kept (about 120 bytes each on disk, so at most about 60 MB); past it, the
+# oldest go first.
 MAX_SEEN_IDS = 500_000
 # The most ids held in memory between flushes; past it (the database has been failing for a
 # long while), views still count, without their id.
