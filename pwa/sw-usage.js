@@ -22,6 +22,13 @@ function usageEvent(fields) {
   return { ...fields, id: randomId(), day: localDay() };
 }
 
+/* What a page view reports of its URL: the path, and where the visit came from (`src`), which
+ * is all the server counts; a search's words stay on the phone. */
+function viewedPath(url) {
+  const src = url.searchParams.get('src');
+  return src ? `${url.pathname}?src=${encodeURIComponent(src)}` : url.pathname;
+}
+
 /* Opening a guide's PDF, as an event; null when it is opened from its guide's own page, whose
  * view counted the open already (as the server does). */
 function guideOpen(key, referrer) {

@@ -150,7 +150,7 @@ async function navigation(event, url) {
   const { request } = event;
   // The server counts this view from the fetch's header; if the saved page answers instead,
   // the same event is kept and sent later (sw-usage.js).
-  const view = usageEvent({ type: 'page_view', path: url.pathname + url.search });
+  const view = usageEvent({ type: 'page_view', path: viewedPath(url) });
   let response = null;
   try {
     response = await fetchWithin(request, BUILD.navigationTimeoutMs, view.id);
