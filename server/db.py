@@ -139,9 +139,10 @@ def _number_per_language(path: Path) -> None:
     write to the audit log which old number became which. Once, whichever process comes first."""
     conn = sqlite3.connect(path, timeout=30, isolation_level=None)
     try:
+        if _has_last_checked(conn):  # the usual case: no write lock taken
+            return
         conn.execute("BEGIN IMMEDIATE")
-        columns = {row[1] for row in conn.execute("PRAGMA table_info(versions)")}
-        if "last_checked" in columns:
+        if _has_last_checked(conn):  # another process did it meanwhile
             conn.execute("ROLLBACK")
             return
         conn.execute(_VERSIONS.format(name="versions_new").strip().rstrip(";"))
@@ -180,3 +181,7 @@ def _number_per_language(path: Path) -> None:
         raise
     finally:
         conn.close()
+
+
+def _has_last_checked(conn: sqlite3.Connection) -> bool:
+    return any(row[1] == "last_checked" for row in conn.execute("PRAGMA table_info(versions)"))
