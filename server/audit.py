@@ -17,6 +17,7 @@ SIGN_IN_ACTIONS = ("login", "login_failed", "logout")
 ACTIONS = (
     "publish",
     "rollback",
+    "renumber",
     "add_guide",
     "edit",
     "reorder",

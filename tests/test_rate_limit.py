@@ -92,8 +92,9 @@ def test_no_more_than_the_daily_bound_is_stored_whoever_reports(tmp_path: Path) 
             [(f"{n:032x}", today) for n in range(MAX_STORED_PER_DAY - 3)],
         )
     events = parse_events(
-        {"events": [{"id": secrets.token_urlsafe(16), "type": "qr_scan"} for _ in range(10)]},
+        {"events": [{"id": secrets.token_urlsafe(16), "type": "whatsapp"} for _ in range(10)]},
         set(),
+        lambda path: True,
     )
     assert store.record_events(events) == 3
     assert store.record_events(events[:1]) == 0
