@@ -45,8 +45,9 @@ from server.publish_checks import (
     check_space,
     disk_errors,
     read_limited,
+    too_large,
 )
-from server.versions import Version, Versions, next_number
+from server.versions import Version, Versions, next_number, rollback_target
 
 log = logging.getLogger("bilang_karyo")
 
@@ -141,9 +142,20 @@ class Publisher:
             with disk_errors():
                 self.store.put(data, digest)
             checkpoint("blob-stored")
-            number = self.next_number(slug)
+            number = self.next_number(slug, lang)
             version = Version(
-                0, slug, number, lang, digest, len(data), pages, utc_now(), actor, "publish", None
+                0,
+                slug,
+                number,
+                lang,
+                digest,
+                len(data),
+                pages,
+                utc_now(),
+                actor,
+                "publish",
+                None,
+                new_entry.last_checked.isoformat(),
             )
             audit = [AuditRecord(actor, "publish", slug, lang, old, digest, f"v{number}")]
             if entry is None:
@@ -170,7 +182,7 @@ class Publisher:
             history = self.versions.history(slug)
             if not history:
                 raise PublishError("no_history", f"guide {slug!r} has no recorded versions")
-            target = self._rollback_target(slug, history, to, lang)
+            target = rollback_target(slug, history, to, lang)
             lang = target.lang
             entries = self.entries()
             entry = next((e for e in entries if e.slug == slug), None)
@@ -186,7 +198,9 @@ class Publisher:
             check_space([(self.guides_dir, target.size)])
             if self.texts.layer(target.sha256) is None:  # made before text versions existed
                 self.make_text(target.sha256, path.read_bytes())
-            number = self.next_number(slug)
+            number = self.next_number(slug, lang)
+            # The version comes back with the date it was checked on, not today's.
+            checked = target.checked_on()
             version = replace(
                 target,
                 id=0,
@@ -195,12 +209,13 @@ class Publisher:
                 actor=actor,
                 action="rollback",
                 restored_from=target.number,
+                last_checked=checked.isoformat(),
             )
             catalog_text = None
-            if entry is not None and lang not in entry.files:
-                catalog_text = self._render(
-                    entries, replace(entry, files={**entry.files, lang: name})
-                )
+            if entry is not None:
+                restored = replace(entry, files={**entry.files, lang: name}, last_checked=checked)
+                if restored != entry:
+                    catalog_text = self._render(entries, restored)
             write = FileWrite(name, target.sha256)
             self.commit(
                 Change(
@@ -274,6 +289,8 @@ class Publisher:
         The file stays as it is (a copy may still be going on); `None` when it
         is already the current version. Call with the lock held.
         """
+        if path.stat().st_size > self.max_bytes:
+            raise too_large(self.max_bytes)
         current = self.versions.current(slug, lang)
         digest = self.hash_file(path)
         if current is not None and current.sha256 == digest:
@@ -285,7 +302,7 @@ class Publisher:
         self.make_text(digest, data)
         self.store.put(data, digest)
         old = current.sha256 if current else ""
-        number = self.next_number(slug)
+        number = self.next_number(slug, lang)
         version = Version(
             0,
             slug,
@@ -298,6 +315,7 @@ class Publisher:
             FOLDER_ACTOR,
             "publish",
             None,
+            self._checked_date(slug),
         )
         audit = AuditRecord(
             FOLDER_ACTOR, "publish", slug, lang, old, digest, f"v{number} {path.name}"
@@ -362,9 +380,18 @@ class Publisher:
         except CatalogError as exc:
             raise PublishError("bad_texts", str(exc)) from None
 
-    def next_number(self, slug: str) -> int:
+    def next_number(self, slug: str, lang: str) -> int:
         with self.db.connect() as conn:
-            return next_number(conn, slug)
+            return next_number(conn, slug, lang)
+
+    def _checked_date(self, slug: str) -> str | None:
+        """The guide's "last checked" date in the catalog, which a file copied in by hand
+        leaves as it was; None when the catalog cannot tell."""
+        try:
+            entry = self.entry(slug)
+        except PublishError:
+            return None
+        return entry.last_checked.isoformat() if entry else None
 
     def _current_hash(self, slug: str, lang: str, name: str) -> str:
         version = self.versions.current(slug, lang)
@@ -382,21 +409,6 @@ class Publisher:
         digest = sha256_hex(path.read_bytes())
         self._hash_cache[path.name] = (key, digest)
         return digest
-
-    def _rollback_target(
-        self, slug: str, history: list[Version], to: int | None, lang: str | None
-    ) -> Version:
-        if to is not None:
-            target = next((v for v in history if v.number == to), None)
-            if target is None:
-                raise PublishError("no_version", f"guide {slug!r} has no version {to}")
-            return target
-        lang = check_lang(lang) if lang else history[0].lang
-        current = self.versions.current(slug, lang)
-        for version in history:
-            if version.lang == lang and current and version.sha256 != current.sha256:
-                return version
-        raise PublishError("no_version", f"guide {slug!r} has no earlier {lang} version")
 
 
 _EDITABLE = ("title", "summary", "sources", "order", "featured", "last_checked")
