@@ -40,6 +40,7 @@ class Site:
     editions: dict[str, ReaderEdition] = field(default_factory=dict)  # PDF sha256 -> pages
     images: dict[str, ReaderImage] = field(default_factory=dict)  # page image URL -> file
     search: dict[str, SearchIndex] = field(default_factory=dict)  # lang -> index
+    texts: dict[str, GuideText] = field(default_factory=dict)  # PDF sha256 -> shown text
     # Pages whose query string the fast path leaves to Starlette (`/search?q=`).
     query_pages: frozenset[str] = frozenset()
 
@@ -107,6 +108,7 @@ def build_site(
             for url, image in reader.images(edition).items()
         },
         search=indexes,
+        texts=dict(texts),
         query_pages=frozenset(lang_prefix(lang) + SEARCH_PATH for lang in LANGS),
     )
 

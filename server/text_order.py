@@ -235,7 +235,9 @@ def drop_furniture(pages: list[PageWords], ordered: list[list[Line | Box]]) -> N
             )
             if not furniture:
                 keep.append(item)
-        items[:] = keep
+        # A page whose every line repeats in the margins is all content, not furniture.
+        if keep or not items:
+            items[:] = keep
 
 
 def _first_title(ordered: list[list[Line | Box]]) -> str | None:

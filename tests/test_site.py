@@ -31,9 +31,21 @@ def live_of(client: TestClient) -> LiveSite:
 
 
 def wait_until_rendered(live: LiveSite, timeout: float = 60.0) -> None:
-    """Until the site shows the reader pages of every current file."""
+    """Until the site shows the reader pages of every current file, and the text of each
+    that has one to show (a scan's OCR text waits for a review instead)."""
     deadline = time.monotonic() + timeout
-    while len(live.site.editions) < len(live.site.catalog.files()):
+
+    def settled() -> bool:
+        files = live.site.catalog.files()
+        if len(live.site.editions) < len(files) or live.texts is None:
+            return False
+        states = {f.sha256: live.texts.state(f.sha256) for f in files}
+        if any(state in ("missing", "ocr_waiting") for state in states.values()):
+            return False
+        shown = {sha for sha, state in states.items() if state in ("ready", "approved")}
+        return shown <= set(live.site.texts)
+
+    while not settled():
         assert time.monotonic() < deadline, f"not rendered after {timeout}s"
         time.sleep(0.05)
 

@@ -14,6 +14,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from server.text_extract import extract
+from tests.pdfs import make_pdf
 from tests.text_pdfs import LINK_URL, scanned_pdf, two_column_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,6 +125,11 @@ def test_a_pdf_the_reader_cannot_parse_is_an_error_from_the_child() -> None:
     )
     assert done.returncode == 1
     assert done.stderr.decode().strip()
+
+
+def test_a_page_whose_only_text_repeats_on_every_page_keeps_it() -> None:
+    result = extract(make_pdf("Edisi baru", 3))
+    assert block_texts(result) == ["Edisi baru - 1", "Edisi baru - 2", "Edisi baru - 3"]
 
 
 # Real PDFs (see ../shared/pdf-corpus/README.md for what a good result is) ---------------------
