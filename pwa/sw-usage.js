@@ -8,7 +8,7 @@
  * network. The server counts each id once, so an event sent twice (the answer was lost) is
  * still one. */
 
-const USAGE_URL = '/api/usage';
+const USAGE_URL = `${BUILD.root}/api/usage`;
 // As server/usage.py's MAX_EVENTS: the most one report may carry.
 const USAGE_BATCH = 50;
 

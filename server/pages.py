@@ -15,6 +15,7 @@ from server.catalog import Catalog, Guide
 from server.i18n import LANGS, Messages, format_size, lang_prefix
 from server.office import Office
 from server.reader import ReaderEdition
+from server.root_path import SiteRoot
 from server.search import SEARCH_PATH, SearchHit
 
 
@@ -25,7 +26,9 @@ class LandingButton:
 
 
 class PageRenderer:
-    def __init__(self, templates_dir: Path, messages: Messages, assets: Assets) -> None:
+    def __init__(
+        self, templates_dir: Path, messages: Messages, assets: Assets, root: SiteRoot | None = None
+    ) -> None:
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates_dir),
             autoescape=True,
@@ -35,6 +38,7 @@ class PageRenderer:
         )
         self.messages = messages
         self.assets = assets
+        self.root = root or SiteRoot()
 
     def render(self, template: str, lang: str, office: Office, **context: Any) -> bytes:
         messages = self.messages
@@ -45,14 +49,22 @@ class PageRenderer:
         def fmt_date(day: date) -> str:
             return messages.format_date(lang, day)
 
+        root = self.root
+
+        def asset(name: str) -> str:
+            return root.url(self.assets.url(name))
+
         helpers: dict[str, Callable[..., Any] | str | Office | None] = {
             "lang": lang,
-            "prefix": lang_prefix(lang),
+            # `root`: where the site lives ("" or "/infokanimjogja"); `prefix`: this
+            # language's pages under it. Every link in a template starts with one of them.
+            "root": root.path,
+            "prefix": root.url(lang_prefix(lang)),
             "office": office,
             "t": t,
             "fmt_date": fmt_date,
             "fmt_size": format_size,
-            "asset": self.assets.url,
+            "asset": asset,
             "alternates": None,
         }
         return self.env.get_template(template).render(**helpers | context).encode()
@@ -87,7 +99,7 @@ class PageRenderer:
                 catalog=catalog,
                 buttons=buttons,
                 others=others,
-                alternates=_alternates("/"),
+                alternates=self._alternates("/"),
                 reader=_reader_totals(catalog, editions),
             )
             for guide in catalog.guides:
@@ -101,7 +113,7 @@ class PageRenderer:
                     file=gfile,
                     edition=editions.get(gfile.sha256),
                     preparing=gfile.sha256 not in editions and gfile.sha256 not in unrenderable,
-                    alternates=_alternates(path),
+                    alternates=self._alternates(path),
                 )
             pages[prefix + SEARCH_PATH] = self.render_search(
                 lang, office, "", None, (search_urls or {}).get(lang, "")
@@ -112,7 +124,7 @@ class PageRenderer:
                 office,
                 title_key="offline_title",
                 body_key="offline_body",
-                alternates=_alternates("/offline"),
+                alternates=self._alternates("/offline"),
             )
         pages["/poster"] = self.render("poster.html", "id", office)
         return pages
@@ -127,9 +139,13 @@ class PageRenderer:
             office,
             query=query,
             hits=hits,
-            index_url=index_url,
-            alternates=_alternates(SEARCH_PATH),
+            index_url=self.root.url(index_url) if index_url else "",
+            alternates=self._alternates(SEARCH_PATH),
         )
+
+    def _alternates(self, path: str) -> dict[str, str]:
+        """The page in each language, as public URL paths (under the root)."""
+        return {lang: self.root.url(lang_prefix(lang) + path) for lang in LANGS}
 
     def render_error(self, lang: str, office: Office, status: int) -> bytes:
         keys = (
@@ -160,6 +176,3 @@ def _reader_totals(catalog: Catalog, editions: Mapping[str, ReaderEdition]) -> R
         size=sum(f.size for f in files) + sum(e.size for e in found),
     )
 
-
-def _alternates(path: str) -> dict[str, str]:
-    return {lang: lang_prefix(lang) + path for lang in LANGS}

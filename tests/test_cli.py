@@ -30,7 +30,7 @@ def test_qr_writes_a_code_for_the_public_url(
     data = out.read_bytes()
     image = Image.open(io.BytesIO(data)) if suffix == ".png" else svg_to_image(data)
     texts = [r.text for r in zxingcpp.read_barcodes(image)]
-    assert texts == ["https://imigo.dev/infokanimjogja?src=qr"]
+    assert texts == ["https://imigo.dev/infokanimjogja/?src=qr"]
 
 
 def test_qr_refuses_other_formats(

@@ -6,9 +6,18 @@
 
   // The guides ("slug.lang") to keep on this phone, so that a start can bring back what the
   // browser evicted. Kept apart from the caches, which eviction empties.
-  const SAVED_KEY = 'bilang-karyo:saved';
-  const HINT_CLOSED_KEY = 'bilang-karyo:ios-hint-closed';
+  // The site's path on its host ("" or "/infokanimjogja"; server/root_path.py). Storage belongs to
+  // the host, so a site under a root path keeps its own keys.
+  const ROOT = document.documentElement.dataset.root || '';
+  const STORAGE = ROOT ? `bilang-karyo@${ROOT}:` : 'bilang-karyo:';
+  const SAVED_KEY = `${STORAGE}saved`;
+  const HINT_CLOSED_KEY = `${STORAGE}ios-hint-closed`;
   const GUIDE_FILE = /^\/files\/([a-z0-9-]+)\.([a-z]{2})\.[0-9a-f]{16}\.pdf$/;
+  // The path of a URL of this site without the root path; null for one outside the site.
+  const appPath = (url) => {
+    const { pathname } = new URL(url, window.location.href);
+    return pathname.startsWith(`${ROOT}/`) ? pathname.slice(ROOT.length) : null;
+  };
   const lang = document.documentElement.lang;
   const byId = (id) => document.getElementById(id);
 
@@ -223,7 +232,7 @@
     // Opening a guide before the worker took over does not save it; the next start will.
     document.addEventListener('click', (event) => {
       const link = event.target.closest('a[data-guide-file]');
-      const match = link && GUIDE_FILE.exec(new URL(link.href).pathname);
+      const match = link && GUIDE_FILE.exec(appPath(link.href));
       if (match) writeSaved([...readSaved(), `${match[1]}.${match[2]}`]);
     });
   }
@@ -241,7 +250,7 @@
         worker.postMessage({ type: 'USAGE', event: usage });
       } else if (navigator.sendBeacon) {
         const body = JSON.stringify({ events: [{ ...usage, id: randomId() }] });
-        navigator.sendBeacon('/api/usage', new Blob([body], { type: 'application/json' }));
+        navigator.sendBeacon(`${ROOT}/api/usage`, new Blob([body], { type: 'application/json' }));
       }
     });
   }
@@ -323,8 +332,8 @@
   }
 
   async function start() {
-    const registration = await navigator.serviceWorker.register('/sw.js', {
-      scope: '/',
+    const registration = await navigator.serviceWorker.register(`${ROOT}/sw.js`, {
+      scope: `${ROOT}/`,
       updateViaCache: 'none',
     });
     watchForUpdates(registration);
