@@ -67,6 +67,11 @@ class PageRenderer:
             "asset": asset,
             "alternates": None,
         }
+        if context.get("alternates"):
+            # Callers name pages by app path, as routes do; links need the public path.
+            context["alternates"] = {
+                code: root.url(path) for code, path in context["alternates"].items()
+            }
         return self.env.get_template(template).render(**helpers | context).encode()
 
     def render_site(
@@ -144,8 +149,8 @@ class PageRenderer:
         )
 
     def _alternates(self, path: str) -> dict[str, str]:
-        """The page in each language, as public URL paths (under the root)."""
-        return {lang: self.root.url(lang_prefix(lang) + path) for lang in LANGS}
+        """The page in each language, by app path; `render` puts them under the root."""
+        return {lang: lang_prefix(lang) + path for lang in LANGS}
 
     def render_error(self, lang: str, office: Office, status: int) -> bytes:
         keys = (
@@ -175,4 +180,3 @@ def _reader_totals(catalog: Catalog, editions: Mapping[str, ReaderEdition]) -> R
         pages=sum(len(e.pages) for e in found),
         size=sum(f.size for f in files) + sum(e.size for e in found),
     )
-

@@ -1,4 +1,4 @@
-"""The path prefix the public reaches the site under (`/infokanimjogja`): the one place that knows it.
+"""The path the public reaches the site under (`/infokanimjogja`): the one place that knows it.
 
 Behind a reverse proxy the site may live under a path of the office's domain,
 `https://imigo.dev/infokanimjogja/`. The prefix is `public_url`'s path unless
@@ -68,7 +68,7 @@ class SiteRoot:
         """A cookie's Path, so that two sites on one host never see each other's cookies."""
         return (self.path + path).rstrip("/") or "/"
 
-    def strip(self, path: str) -> str | None:
+    def app_path(self, path: str) -> str | None:
         """The app-relative path of a request's path; None when it is outside the root."""
         if not self.path:
             return path
@@ -92,7 +92,7 @@ class RootPathStrip:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.root.path and scope["type"] in ("http", "websocket"):
-            inner = self.root.strip(scope["path"])
+            inner = self.root.app_path(scope["path"])
             if inner is not None:
                 scope = dict(scope)
                 scope["path"] = inner

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from server.catalog import Catalog
 from server.i18n import lang_prefix
-from server.root_path import SiteRoot
 from server.reader import ReaderEdition
+from server.root_path import SiteRoot
 
 _SPACE = re.compile(r"\s+")
 SEARCH_PATH = "/search"
@@ -85,9 +85,7 @@ class SearchIndex:
     folded: list[str] = field(repr=False)
 
 
-def build_index(
-    entries: list[SearchEntry], lang: str, root: SiteRoot | None = None
-) -> SearchIndex:
+def build_index(entries: list[SearchEntry], lang: str, root: SiteRoot | None = None) -> SearchIndex:
     body = index_json(entries, lang, root)
     digest = hashlib.sha256(body).hexdigest()[:16]
     url = f"{lang_prefix(lang)}/search-index.{digest}.json"

@@ -54,8 +54,7 @@ def build_site(
     root = renderer.root
     editions = current_editions(catalog, reader)
     indexes = {
-        lang: build_index(build_entries(catalog, lang, editions.get), lang, root)
-        for lang in LANGS
+        lang: build_index(build_entries(catalog, lang, editions.get), lang, root) for lang in LANGS
     }
     responses: dict[str, Prebuilt] = dict(assets.responses)
     for index in indexes.values():
