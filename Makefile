@@ -22,8 +22,8 @@ serve: $(STAMP) ## set up and run the site on the sample guides at http://127.0.
 
 test: system-deps bench-deps $(STAMP) lint typecheck pytest ## set up and run every check and test, browser tests included
 
-system-deps: ## install Debian's chromium, wrk, nginx and npm (browser tests, bench), if missing
-	@bash scripts/install-system-deps.sh wrk nginx npm
+system-deps: ## install Debian's chromium, wrk, nginx, npm and openssl (browser tests, bench), if missing
+	@bash scripts/install-system-deps.sh wrk nginx npm openssl
 
 $(BENCH_NODE): bench/package.json bench/package-lock.json
 	cd bench && npm ci --no-audit --no-fund --loglevel=error

@@ -120,9 +120,10 @@ def start_server(
     port: int | None = None,
     extra_env: dict[str, str] | None = None,
     timeout: float = 20.0,
-    root_path: str = "/",
+    root_path: str | None = "/",
 ) -> LiveServer:
-    """`root_path`: the site's path on the host (--root-path); the root unless a test says."""
+    """`root_path`: the site's path on the host (--root-path); the root unless a test says.
+    None passes no --root-path: the path of the office file's public_url."""
     port = port or free_port()
     env = {**os.environ, **(extra_env or {})}
     with log_path.open("ab") as log_file:  # the child keeps its own handle
@@ -140,14 +141,17 @@ def start_server(
                 str(office_file),
                 "--data",
                 str(data_dir),
-                "--root-path",
-                root_path,
+                *(["--root-path", root_path] if root_path is not None else []),
             ],
             stdout=log_file,
             stderr=subprocess.STDOUT,
             env=env,
             cwd=PROJECT_ROOT,
         )
+    if root_path is None:
+        from server.office import load_office
+
+        root_path = load_office(office_file).root_path
     root = "" if root_path.strip("/") == "" else "/" + root_path.strip("/")
     server = LiveServer(process, port, guides_dir, data_dir, log_path, root)
     deadline = time.monotonic() + timeout
