@@ -61,7 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     _common_options(serve)
 
     check = commands.add_parser("check", help="check the office file, catalog and PDFs")
-    check.add_argument("--url", help="also check the running site at this address")
+    check.add_argument(
+        "--url",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="also check the running site: with no ADDRESS, at the QR code's address "
+        "(public_url); else at ADDRESS, e.g. http://127.0.0.1:8000/infokanimjogja",
+    )
     check.add_argument("--strict", action="store_true", help="treat warnings as problems")
     _common_options(check)
 
@@ -154,7 +161,7 @@ def _settings_env(settings: Settings) -> dict[str, str]:
 def _check(settings: Settings, args: argparse.Namespace) -> int:
     from server.check import run_check
 
-    report = run_check(settings.guides_dir, settings.office_file, args.url)
+    report = run_check(settings.guides_dir, settings.office_file, args.url, settings.root_path)
     print(report.render())
     failed = report.problems or (args.strict and report.warnings)
     return 1 if failed else 0
