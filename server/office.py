@@ -87,6 +87,10 @@ class Office:
         """`public_url` as the landing page's address, with its trailing slash."""
         return self.public_url.rstrip("/") + "/"
 
+    def page_url(self, path: str) -> str:
+        """The public address of one of the site's pages (`/guides/x`)."""
+        return self.public_url.rstrip("/") + path
+
     @property
     def short_url(self) -> str:
         """`public_url` without its scheme, for people to type: `imigo.dev/infokanimjogja`."""

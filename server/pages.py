@@ -46,6 +46,10 @@ class PageRenderer:
         def t(key: str) -> str:
             return messages.get(lang, key)
 
+        def t_in(other: str, key: str) -> str:
+            """A text in a given language: the poster and cards show both side by side."""
+            return messages.get(other, key)
+
         def fmt_date(day: date) -> str:
             return messages.format_date(lang, day)
 
@@ -62,6 +66,7 @@ class PageRenderer:
             "prefix": root.url(lang_prefix(lang)),
             "office": office,
             "t": t,
+            "t_in": t_in,
             "fmt_date": fmt_date,
             "fmt_size": format_size,
             "asset": asset,
@@ -131,7 +136,22 @@ class PageRenderer:
                 body_key="offline_body",
                 alternates=self._alternates("/offline"),
             )
-        pages["/poster"] = self.render("poster.html", "id", office)
+        pages.update(self.render_printouts(catalog, office, buttons))
+        return pages
+
+    def render_printouts(
+        self, catalog: Catalog, office: Office, buttons: list[LandingButton]
+    ) -> dict[str, bytes]:
+        """The A4 poster (`/poster`), a counter card per guide (`/poster/<slug>`, A6), and
+        all the cards four to an A4 sheet (`/cards`)."""
+        pages = {"/poster": self.render("poster.html", "id", office, buttons=buttons)}
+        for guide in catalog.guides:
+            pages[f"/poster/{guide.slug}"] = self.render(
+                "card.html", "id", office, cards=[guide], sheet=False
+            )
+        pages["/cards"] = self.render(
+            "card.html", "id", office, cards=list(catalog.guides), sheet=True
+        )
         return pages
 
     def render_search(

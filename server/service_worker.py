@@ -20,10 +20,10 @@ WORKER_URL = "/sw.js"
 WORKER_TYPE = "application/javascript; charset=utf-8"
 # Past this, a navigation is answered from the cache: the Wi-Fi in the service room is weak.
 NAVIGATION_TIMEOUT_MS = 3000
-# The poster is printed in the office, not read on phones; screenshots are only for the
-# browser's install sheet.
-_NOT_PRECACHED_PAGES = frozenset({"/poster"})
-_NOT_PRECACHED_ASSETS = ("screenshots/", "poster.css", "nojs.css")
+# The poster and counter cards are printed in the office, not read on phones; screenshots
+# are only for the browser's install sheet.
+_PRINTOUTS = ("/poster", "/cards")
+_NOT_PRECACHED_ASSETS = ("screenshots/", "poster.css", "card", "nojs.css")
 
 
 # The worker's source, in parts that are joined in this order; each part is one concern.
@@ -65,7 +65,7 @@ def precache_entries(
     entries: list[dict[str, Any]] = [
         {"url": root.url(url), "revision": responses[url].etag}
         for url in pages
-        if url not in _NOT_PRECACHED_PAGES
+        if not url.startswith(_PRINTOUTS)
     ]
     versioned = list(extra) + [
         url

@@ -86,6 +86,11 @@ def build_site(
     responses["/api/guides"] = prebuild(catalog_json(catalog, editions, root), "application/json")
     responses["/qr.svg"] = prebuild(qr_svg(office.qr_url), "image/svg+xml")
     responses["/qr.png"] = prebuild(qr_png(office.qr_url), "image/png")
+    for guide in catalog.guides:
+        # The counter cards' codes: one guide each, scans counted like the poster's.
+        responses[f"/qr/{guide.slug}.svg"] = prebuild(
+            qr_svg(office.page_url(f"/guides/{guide.slug}") + "?src=qr"), "image/svg+xml"
+        )
     error_pages = {
         (lang, status): prebuild(renderer.render_error(lang, office, status), HTML, "no-store")
         for lang in LANGS
