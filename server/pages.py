@@ -64,6 +64,8 @@ class PageRenderer:
             # language's pages under it. Every link in a template starts with one of them.
             "root": root.path,
             "prefix": root.url(lang_prefix(lang)),
+            # The language's prefix alone, for public addresses (`office.page_url`).
+            "prefix_path": lang_prefix(lang),
             "office": office,
             "t": t,
             "t_in": t_in,

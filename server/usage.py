@@ -35,7 +35,7 @@ from server.catalog import GuideFile
 from server.clock import office_today
 from server.db import Database
 
-METRICS = ("page_view", "guide_open", "whatsapp", "qr_scan", "pwa_start")
+METRICS = ("page_view", "guide_open", "whatsapp", "qr_scan", "pwa_start", "share_open")
 LANGS = ("id", "en")
 MAX_EVENTS = 50
 MAX_BACKDATE_DAYS = 30
@@ -91,6 +91,9 @@ class UsageCounter:
                 self.add("qr_scan", lang=lang)
             if "pwa" in sources:
                 self.add("pwa_start", lang=lang)
+            if "share" in sources:
+                # A link someone shared with the guide page's Share button (`?src=share`).
+                self.add("share_open", _guide_of(scope["path"]), lang)
 
     def count_file(self, scope: Mapping[str, Any], gfile: GuideFile) -> None:
         """A guide PDF was served. Later parts of a download (Range past 0) are the same open,

@@ -220,3 +220,14 @@ def test_counts_written_on_shutdown_are_kept(settings: Settings, tmp_path: Path)
         with TestClient(create_app(settings)) as client:
             client.get("/en/", headers=NAVIGATE)
     assert counts(settings)[("page_view", "", "en")] == 2
+
+
+def test_a_shared_guide_link_counts_as_opened_from_a_share(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        client.get("/guides/izin-tinggal?src=share", headers=NAVIGATE)
+        client.get("/en/guides/izin-tinggal?src=share", headers=NAVIGATE)
+        client.get("/guides/izin-tinggal", headers=NAVIGATE)
+    found = counts(settings)
+    assert found[("share_open", "izin-tinggal", "id")] == 1
+    assert found[("share_open", "izin-tinggal", "en")] == 1
+    assert found[("guide_open", "izin-tinggal", "id")] == 2

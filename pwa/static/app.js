@@ -255,6 +255,66 @@
     });
   }
 
+  /* Share a guide: the phone's share sheet (Web Share API) where there is one, else the link
+   * is copied, and the page says so. The link carries ?src=share, which the usage counts. */
+
+  function offerShare() {
+    const share = document.querySelector('.share[data-url]');
+    if (!share) return;
+    const status = share.querySelector('.share-status');
+    const { url, title, text } = share.dataset;
+    const say = (message) => {
+      status.textContent = message;
+    };
+    share.querySelector('button').addEventListener('click', async () => {
+      say('');
+      if (navigator.share) {
+        try {
+          await navigator.share({ title, text, url });
+          return;
+        } catch (error) {
+          if (error && error.name === 'AbortError') return; // the applicant closed the sheet
+        }
+      }
+      if (await copyText(url)) {
+        say(share.dataset.copied);
+        return;
+      }
+      // No clipboard either: show the link, selected, to copy by hand.
+      say(share.dataset.failed);
+      const field = document.createElement('input');
+      field.type = 'text';
+      field.readOnly = true;
+      field.value = url;
+      field.setAttribute('aria-label', share.dataset.failed);
+      status.append(field);
+      field.select();
+    });
+  }
+
+  async function copyText(text) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch {
+      // Older browsers, or a page not allowed the clipboard: the old way still works in most.
+    }
+    const field = document.createElement('textarea');
+    field.value = text;
+    field.setAttribute('readonly', '');
+    field.className = 'visually-hidden';
+    document.body.append(field);
+    field.select();
+    let copied = false;
+    try {
+      copied = document.execCommand('copy');
+    } catch {
+      copied = false;
+    }
+    field.remove();
+    return copied;
+  }
+
   function randomId() {
     const bytes = crypto.getRandomValues(new Uint8Array(16));
     return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
@@ -346,6 +406,7 @@
 
   offerInstall();
   offerIosHint();
+  offerShare();
   countWhatsAppTaps();
   if (!('serviceWorker' in navigator) || !('caches' in window)) return;
   navigator.serviceWorker.addEventListener('message', onWorkerMessage);
