@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from server.assets import Assets
 from server.catalog import Catalog, Guide
@@ -36,6 +38,7 @@ class PageRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.env.filters["keep_words"] = keep_words
         self.messages = messages
         self.assets = assets
         self.root = root or SiteRoot()
@@ -183,6 +186,17 @@ class PageRenderer:
         return self.render(
             "message.html", lang, office, title_key=keys[0], body_key=keys[1], alternates=None
         )
+
+
+def keep_words(text: str) -> Markup:
+    """`text` with each hyphenated word ("M-Paspor") kept on one line: on a narrow screen the
+    browser would break it after the hyphen. Escaped, as autoescape would."""
+    return Markup("").join(
+        Markup('<span class="nowrap">{}</span>').format(part)
+        if "-" in part and not part.isspace()
+        else escape(part)
+        for part in re.split(r"(\s+)", text)
+    )
 
 
 @dataclass(frozen=True)

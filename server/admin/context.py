@@ -93,6 +93,7 @@ class Admin:
             admin_url=self.root.url("/admin"),
             root=self.root.path,
             bi=self.bilingual,
+            label=self.label,
             t=self.messages.get,
             when=office_time,
             fmt_size=format_size,
@@ -116,6 +117,11 @@ class Admin:
         if id_text == en_text:
             return Markup(escape(id_text))
         return Markup('{} <span class="en" lang="en">{}</span>').format(id_text, en_text)
+
+    def label(self, key: str) -> str:
+        """Plain "Indonesian / English" text, for attributes (a table cell's card label)."""
+        id_text, en_text = self.messages.get("id", key), self.messages.get("en", key)
+        return id_text if id_text == en_text else f"{id_text} / {en_text}"
 
     def page(
         self,
