@@ -17,7 +17,8 @@ _OVERFLOW = """() => {
     if (box.width === 0 || getComputedStyle(el).visibility === 'hidden') continue;
     if (el.closest('.visually-hidden, .skip')) continue;
     if (box.right > width + 0.5 || box.left < -0.5) {
-      out.push(`${el.tagName.toLowerCase()}.${el.className}: ${Math.round(box.left)}..${Math.round(box.right)}`);
+      const where = `${Math.round(box.left)}..${Math.round(box.right)}`;
+      out.push(`${el.tagName.toLowerCase()}.${el.className}: ${where}`);
     }
   }
   return { scrollWidth: document.documentElement.scrollWidth, width, out: out.slice(0, 10) };
@@ -35,7 +36,8 @@ _BROKEN_WORDS = """(selector) => {
         const range = document.createRange();
         range.setStart(node, match.index);
         range.setEnd(node, match.index + match[0].length);
-        const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+        const boxes = [...range.getClientRects()].filter((r) => r.width > 0);
+        const lines = new Set(boxes.map((r) => Math.round(r.top)));
         if (lines.size > 1) broken.push(match[0]);
       }
     }
