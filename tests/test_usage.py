@@ -199,7 +199,7 @@ def test_the_dashboard_shows_the_counts(settings: Settings) -> None:
         page = client.get("/admin/usage").text
         exported = client.get("/admin/usage.csv").content.decode("utf-8-sig")
     assert "<svg" in page and "<rect" in page
-    top = page.split('class="top"')[1]
+    top = page.split('<table class="top')[1]
     assert top.index('data-guide="izin-tinggal"') < top.index('data-guide="antrian-paspor"')
     assert '<tr data-metric="qr_scan"><th>' in page
     rows = list(csv.DictReader(io.StringIO(exported)))
