@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-serve: $(STAMP) ## set up and run the site on the sample guides at http://127.0.0.1:8000
-	$(BIN)/bilang-karyo serve
+# `make serve PORT=8080 HOST=0.0.0.0`: another port, or every address of the machine.
+serve: $(STAMP) ## set up and run the site on the sample guides at http://127.0.0.1:8000 (PORT=, HOST=)
+	$(BIN)/bilang-karyo serve $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
 
 test: system-deps bench-deps $(STAMP) lint typecheck pytest ## set up and run every check and test, browser tests included
 
