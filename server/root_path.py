@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server.security import SECURITY_HEADERS
+
 # One or more path segments of plain URL characters; no dots, so no "..".
 _ROOT_PATH = re.compile(r"^(/[A-Za-z0-9_~-]+)+$")
 
@@ -91,6 +93,25 @@ class RootPathStrip:
         self.root = root
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == self.root.path:
+            # `/infokanimjogja` -> `/infokanimjogja/`: the worker's scope, and where relative
+            # addresses resolve, begin at the slash.
+            query = scope.get("query_string", b"")
+            location = self.root.home.encode() + (b"?" + query if query else b"")
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 308,
+                    "headers": [
+                        (b"location", location),
+                        (b"content-length", b"0"),
+                        (b"cache-control", b"no-cache"),
+                        *SECURITY_HEADERS,
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
         if self.root.path and scope["type"] in ("http", "websocket"):
             inner = self.root.app_path(scope["path"])
             if inner is not None:
