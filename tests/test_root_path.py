@@ -290,3 +290,17 @@ def _build_at_root(client: TestClient) -> dict[str, object]:
     assert match
     build: dict[str, object] = json.loads(match.group(1))
     return build
+
+
+def test_visits_under_the_root_are_counted_by_the_sites_own_paths(
+    rooted_settings: Settings,
+) -> None:
+    from tests.test_usage import NAVIGATE, counts
+
+    with TestClient(create_app(rooted_settings)) as client:
+        client.get(ROOT + "/?src=qr", headers=NAVIGATE)
+        client.get(ROOT + "/en/guides/izin-tinggal?src=share", headers=NAVIGATE)
+    found = counts(rooted_settings)
+    assert found[("qr_scan", "", "id")] == 1
+    assert found[("share_open", "izin-tinggal", "en")] == 1
+    assert found[("guide_open", "izin-tinggal", "en")] == 1
