@@ -19,6 +19,8 @@ from starlette.types import ASGIApp
 from server.admin.routes import admin_routes, create_admin
 from server.assets import load_assets
 from server.blobs import BlobStore
+from server.cleanup import remove_orphans
+from server.db import Database, DatabaseProblem
 from server.fastpath import FastPath, FileBodies
 from server.folder_sync import FolderSync
 from server.health import health_report
@@ -28,6 +30,7 @@ from server.pages import PageRenderer
 from server.prebuilt import Prebuilt
 from server.publish import Publisher
 from server.reader import ReaderStore
+from server.redirects import RelativeRedirects
 from server.root_path import RootPathStrip, SiteRoot
 from server.search_page import search_routes
 from server.security import SecurityHeadersMiddleware
@@ -50,7 +53,15 @@ def create_live_site(settings: Settings) -> LiveSite:
     renderer = PageRenderer(PWA_DIR / "templates", messages, assets, root)
     store = BlobStore(settings.data_dir / "blobs")
     reader = ReaderStore(settings.data_dir / "reader")
-    return LiveSite(settings.guides_dir, office, store, renderer, assets, reader)
+    return LiveSite(
+        settings.guides_dir,
+        office,
+        store,
+        renderer,
+        assets,
+        reader,
+        max_file_bytes=settings.max_upload_mb * 1024 * 1024,
+    )
 
 
 def site_root(settings: Settings, office: Office) -> SiteRoot:
@@ -60,15 +71,27 @@ def site_root(settings: Settings, office: Office) -> SiteRoot:
 
 def create_app(settings: Settings) -> ASGIApp:
     live = create_live_site(settings)
+    # The public site needs no database: a damaged, vanished, locked or full one is
+    # reported in /healthz and by the admin, and the site serves guides/ regardless.
+    db = Database(settings.data_dir, open_now=False)
+    try:
+        db.ensure()
+    except DatabaseProblem as problem:
+        live.status.report("database", str(problem))
     publisher = Publisher(
         settings.guides_dir,
         settings.data_dir,
+        db=db,
         max_bytes=settings.max_upload_mb * 1024 * 1024,
         on_change=live.reload,
     )
     # Finishes a publish a crash interrupted, and records hand-copied PDFs, before serving.
-    refresh = functools.partial(FolderSync(publisher).refresh, live.reload)
+    refresh = functools.partial(FolderSync(publisher, live.status).refresh, live.reload)
     refresh()
+    try:
+        remove_orphans(publisher, live)
+    except Exception as exc:  # the database unreadable, say: keep everything, serve on
+        log.warning("leftovers of stopped publishes not checked: %s", exc)
     admin = create_admin(settings, live, publisher)
     root = live.renderer.root
     usage, usage_store = UsageCounter(), UsageStore(publisher.db)
@@ -111,7 +134,12 @@ def create_app(settings: Settings) -> ASGIApp:
             if settings.watch:
                 tasks.start_soon(watch_guides, live, stop, settings.watch_step_ms, refresh)
             tasks.start_soon(
-                run_usage_flusher, usage, usage_store, stop, settings.usage_flush_seconds
+                run_usage_flusher,
+                usage,
+                usage_store,
+                stop,
+                settings.usage_flush_seconds,
+                live.status,
             )
             yield
             stop.set()
@@ -129,7 +157,7 @@ def create_app(settings: Settings) -> ASGIApp:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeadersMiddleware)],
+        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(RelativeRedirects)],
         exception_handlers={HTTPException: error_page, Exception: error_page},
         lifespan=lifespan,
     )

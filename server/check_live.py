@@ -176,7 +176,10 @@ def _check_health(base: str, report: CheckReport) -> None:
         return
     if not isinstance(health, dict):
         report.fail(f"{url} answers {fetched.status} without the site's health report")
-    elif health.get("last_error"):
+        return
+    for source, cause in (health.get("problems") or {}).items():
+        report.fail(f"the running site reports a problem ({source}): {cause}")
+    if health.get("last_error"):
         report.fail(f"the running site could not load the catalog: {health['last_error']}")
     else:
         catalog = health.get("catalog", {})

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.security import SECURITY_HEADERS
 
@@ -121,4 +121,29 @@ class RootPathStrip:
                 prefix = self.root.path.encode()
                 if isinstance(raw, bytes) and raw.startswith(prefix):
                     scope["raw_path"] = raw[len(prefix) :] or b"/"
+            if scope["type"] == "http":
+                send = self._rooted_redirects(send)
         await self.app(scope, receive, send)
+
+    def _rooted_redirects(self, send: Send) -> Send:
+        """A redirect the app made from a request's own path (Starlette's trailing-slash
+        redirect) names an app path; the browser needs it under the root path."""
+        prefix = self.root.path.encode()
+
+        async def send_rooted(message: Message) -> None:
+            if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+                message["headers"] = [
+                    (name, self._rooted(value, prefix) if name.lower() == b"location" else value)
+                    for name, value in message.get("headers", [])
+                ]
+            await send(message)
+
+        return send_rooted
+
+    @staticmethod
+    def _rooted(location: bytes, prefix: bytes) -> bytes:
+        if not location.startswith(b"/") or location.startswith(b"//"):
+            return location  # another site, or already absolute
+        if location == prefix or location.startswith((prefix + b"/", prefix + b"?")):
+            return location
+        return prefix + location

@@ -210,6 +210,23 @@ def test_redirects_carry_the_root(rooted: TestClient) -> None:
     assert moved.status_code == 307 and moved.headers["location"] == current
 
 
+def test_the_apps_own_redirects_get_the_root_too(rooted_settings: Settings) -> None:
+    """Starlette's trailing-slash redirect names the path it saw: the one without the root."""
+    add_account(rooted_settings.data_dir)
+    with TestClient(create_app(rooted_settings), follow_redirects=False) as client:
+        client.post(
+            ROOT + "/admin/login",
+            data={
+                "token": form_value(client.get(ROOT + "/admin/login").text, "token"),
+                "name": "budi",
+                "password": PASSWORD,
+            },
+        )
+        moved = client.get(ROOT + "/admin/guides/izin-tinggal/")
+        assert moved.status_code in (307, 308)
+        assert moved.headers["location"] == ROOT + "/admin/guides/izin-tinggal"
+
+
 def test_language_cookie_is_scoped_to_the_site(rooted: TestClient) -> None:
     response = rooted.get(ROOT + "/en/?lang=en")
     cookie = response.headers["set-cookie"]
