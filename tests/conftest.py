@@ -108,7 +108,12 @@ def start_again(server: LiveServer, office_file: Path) -> LiveServer:
     """The same server started again, after `stop()` or `kill()`: same port, folders and log,
     as when the office's machine comes back."""
     return start_server(
-        server.guides_dir, office_file, server.data_dir, server.log_path, port=server.port
+        server.guides_dir,
+        office_file,
+        server.data_dir,
+        server.log_path,
+        port=server.port,
+        root_path=server.root_path or "/",
     )
 
 

@@ -20,7 +20,14 @@ from tests.browser.harness import (
     fetch_in_page,
     wait_for_control,
 )
-from tests.conftest import SAMPLE_GUIDES, LiveServer, start_server, with_sample_reader
+from tests.browser.test_usage import reported, wait_for_report
+from tests.conftest import (
+    SAMPLE_GUIDES,
+    LiveServer,
+    start_again,
+    start_server,
+    with_sample_reader,
+)
 from tests.nginx_proxy import EXAMPLE_ROOT, nginx_in_front
 
 pytestmark = pytest.mark.browser
@@ -121,7 +128,20 @@ def test_the_offline_flow_under_the_path_behind_nginx(
         assert response.from_service_worker
         assert response.headers["content-type"] == "application/pdf"
         page.go_back()
-    # 8. And with no network at all (nginx gone too).
+        # 8. Back online, the phone reports what it showed while the server was down: the
+        # scan and the guide's page, each by the site's own path, each counted.
+        before = reported(jogja.data_dir)
+        browser.close()
+        restarted = start_again(jogja, office_file)
+        try:
+            page = browser.launch()
+            page.goto(base + "/")
+            slug = guide_url.rsplit("/", 1)[1]
+            for key in (("qr_scan", "", "id"), ("guide_open", slug, "id")):
+                wait_for_report(jogja.data_dir, key, before.get(key, 0) + 1)
+        finally:
+            restarted.kill()
+    # 9. And with no network at all (nginx gone too).
     assert proxy.process.process.poll() is not None
     page.goto(base + "/en/")
     expect(page.locator("h1")).to_have_text("Immigration service information")
