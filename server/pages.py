@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from server.assets import Assets
 from server.catalog import Catalog, Guide
@@ -16,6 +18,7 @@ from server.guide_text import TOC_MIN_SECTIONS, GuideText, linked, sections
 from server.i18n import LANGS, Messages, format_size, lang_prefix
 from server.office import Office
 from server.reader import ReaderEdition
+from server.root_path import SiteRoot
 from server.search import SEARCH_PATH, SearchHit
 
 
@@ -26,7 +29,9 @@ class LandingButton:
 
 
 class PageRenderer:
-    def __init__(self, templates_dir: Path, messages: Messages, assets: Assets) -> None:
+    def __init__(
+        self, templates_dir: Path, messages: Messages, assets: Assets, root: SiteRoot | None = None
+    ) -> None:
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates_dir),
             autoescape=True,
@@ -34,8 +39,10 @@ class PageRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.env.filters["keep_words"] = keep_words
         self.messages = messages
         self.assets = assets
+        self.root = root or SiteRoot()
 
     def render(self, template: str, lang: str, office: Office, **context: Any) -> bytes:
         messages = self.messages
@@ -43,20 +50,40 @@ class PageRenderer:
         def t(key: str) -> str:
             return messages.get(lang, key)
 
+        def t_in(other: str, key: str) -> str:
+            """A text in a given language: the poster and cards show both side by side."""
+            return messages.get(other, key)
+
         def fmt_date(day: date) -> str:
             return messages.format_date(lang, day)
 
+        root = self.root
+
+        def asset(name: str) -> str:
+            return root.url(self.assets.url(name))
+
         helpers: dict[str, Callable[..., Any] | str | Office | None] = {
             "lang": lang,
-            "prefix": lang_prefix(lang),
+            # `root`: where the site lives ("" or "/infokanimjogja"); `prefix`: this
+            # language's pages under it. Every link in a template starts with one of them.
+            "root": root.path,
+            "prefix": root.url(lang_prefix(lang)),
+            # The language's prefix alone, for public addresses (`office.page_url`).
+            "prefix_path": lang_prefix(lang),
             "office": office,
             "t": t,
+            "t_in": t_in,
             "fmt_date": fmt_date,
             "fmt_size": format_size,
-            "asset": self.assets.url,
+            "asset": asset,
             "linked": linked,
             "alternates": None,
         }
+        if context.get("alternates"):
+            # Callers name pages by app path, as routes do; links need the public path.
+            context["alternates"] = {
+                code: root.url(path) for code, path in context["alternates"].items()
+            }
         return self.env.get_template(template).render(**helpers | context).encode()
 
     def render_site(
@@ -91,7 +118,7 @@ class PageRenderer:
                 catalog=catalog,
                 buttons=buttons,
                 others=others,
-                alternates=_alternates("/"),
+                alternates=self._alternates("/"),
                 reader=_reader_totals(catalog, editions),
             )
             for guide in catalog.guides:
@@ -110,7 +137,7 @@ class PageRenderer:
                     sections=found,
                     toc=len([s for s in found if s.level == 2]) >= TOC_MIN_SECTIONS,
                     preparing=gfile.sha256 not in editions and gfile.sha256 not in unrenderable,
-                    alternates=_alternates(path),
+                    alternates=self._alternates(path),
                 )
             pages[prefix + SEARCH_PATH] = self.render_search(
                 lang, office, "", None, (search_urls or {}).get(lang, "")
@@ -121,9 +148,24 @@ class PageRenderer:
                 office,
                 title_key="offline_title",
                 body_key="offline_body",
-                alternates=_alternates("/offline"),
+                alternates=self._alternates("/offline"),
             )
-        pages["/poster"] = self.render("poster.html", "id", office)
+        pages.update(self.render_printouts(catalog, office, buttons))
+        return pages
+
+    def render_printouts(
+        self, catalog: Catalog, office: Office, buttons: list[LandingButton]
+    ) -> dict[str, bytes]:
+        """The A4 poster (`/poster`), a counter card per guide (`/poster/<slug>`, A6), and
+        all the cards four to an A4 sheet (`/cards`)."""
+        pages = {"/poster": self.render("poster.html", "id", office, buttons=buttons)}
+        for guide in catalog.guides:
+            pages[f"/poster/{guide.slug}"] = self.render(
+                "card.html", "id", office, cards=[guide], sheet=False
+            )
+        pages["/cards"] = self.render(
+            "card.html", "id", office, cards=list(catalog.guides), sheet=True
+        )
         return pages
 
     def render_search(
@@ -136,9 +178,13 @@ class PageRenderer:
             office,
             query=query,
             hits=hits,
-            index_url=index_url,
-            alternates=_alternates(SEARCH_PATH),
+            index_url=self.root.url(index_url) if index_url else "",
+            alternates=self._alternates(SEARCH_PATH),
         )
+
+    def _alternates(self, path: str) -> dict[str, str]:
+        """The page in each language, by app path; `render` puts them under the root."""
+        return {lang: lang_prefix(lang) + path for lang in LANGS}
 
     def render_error(self, lang: str, office: Office, status: int) -> bytes:
         keys = (
@@ -149,6 +195,17 @@ class PageRenderer:
         return self.render(
             "message.html", lang, office, title_key=keys[0], body_key=keys[1], alternates=None
         )
+
+
+def keep_words(text: str) -> Markup:
+    """`text` with each hyphenated word ("M-Paspor") kept on one line: on a narrow screen the
+    browser would break it after the hyphen. Escaped, as autoescape would."""
+    return Markup("").join(
+        Markup('<span class="nowrap">{}</span>').format(part)
+        if "-" in part and not part.isspace()
+        else escape(part)
+        for part in re.split(r"(\s+)", text)
+    )
 
 
 @dataclass(frozen=True)
@@ -168,7 +225,3 @@ def _reader_totals(catalog: Catalog, editions: Mapping[str, ReaderEdition]) -> R
         pages=sum(len(e.pages) for e in found),
         size=sum(f.size for f in files) + sum(e.size for e in found),
     )
-
-
-def _alternates(path: str) -> dict[str, str]:
-    return {lang: lang_prefix(lang) + path for lang in LANGS}

@@ -21,6 +21,7 @@ from pathlib import Path
 from server.catalog import Catalog
 from server.guide_text import GuideText, sections
 from server.i18n import lang_prefix
+from server.root_path import SiteRoot
 from server.settings import PWA_DIR
 
 SEARCH_PATH = "/search"
@@ -91,15 +92,22 @@ def build_entries(
 
 
 def index_json(
-    entries: list[SearchEntry], lang: str, glossary: tuple[tuple[str, ...], ...] = ()
+    entries: list[SearchEntry],
+    lang: str,
+    glossary: tuple[tuple[str, ...], ...] = (),
+    root: SiteRoot | None = None,
 ) -> bytes:
-    """Compact JSON for the browser: titles once, then `[slug, anchor, heading, text, lang]`."""
+    """Compact JSON for the browser: titles once, then `[slug, anchor, heading, text, lang]`.
+
+    `prefix` is where this language's pages are, under the site's root path.
+    """
+    prefix = (root or SiteRoot()).url(lang_prefix(lang))
     titles = {e.slug: e.title for e in entries}
     rows = [[e.slug, e.anchor, e.heading, e.text, e.lang] for e in entries]
     return json.dumps(
         {
             "lang": lang,
-            "prefix": lang_prefix(lang),
+            "prefix": prefix,
             "titles": titles,
             "glossary": [list(group) for group in glossary],
             "entries": rows,
@@ -122,9 +130,12 @@ class SearchIndex:
 
 
 def build_index(
-    entries: list[SearchEntry], lang: str, glossary: tuple[tuple[str, ...], ...] = ()
+    entries: list[SearchEntry],
+    lang: str,
+    glossary: tuple[tuple[str, ...], ...] = (),
+    root: SiteRoot | None = None,
 ) -> SearchIndex:
-    body = index_json(entries, lang, glossary)
+    body = index_json(entries, lang, glossary, root)
     digest = hashlib.sha256(body).hexdigest()[:16]
     url = f"{lang_prefix(lang)}/search-index.{digest}.json"
     return SearchIndex(lang, entries, body, url, [fold(e.text) for e in entries], glossary)

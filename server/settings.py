@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from server.root_path import RootPathError, normalize_root
+
 ENV_PREFIX = "BILANG_KARYO_"
 
 # The shipped sample guides and office file sit beside the package, so that
@@ -38,6 +40,8 @@ class Settings:
     login_lock_after: int = 10  # failed logins within login_lock_minutes before 429
     login_lock_minutes: int = 15
     usage_flush_seconds: float = 10.0  # how often counted visits are written to the database
+    # The path the public reaches the site under; None takes public_url's path (root_path.py).
+    root_path: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -55,6 +59,8 @@ class Settings:
         ):
             if (raw := env.get(ENV_PREFIX + name)) is not None:
                 values[attr] = Path(raw)
+        if (root := env.get(ENV_PREFIX + "ROOT_PATH")) is not None:
+            values["root_path"] = parse_root_path(root, ENV_PREFIX + "ROOT_PATH")
         if (watch := env.get(ENV_PREFIX + "WATCH")) is not None:
             values["watch"] = parse_bool(watch, ENV_PREFIX + "WATCH")
         for name, attr in (
@@ -80,6 +86,14 @@ def parse_port(raw: str, name: str) -> int:
     if not 0 <= port <= 65535:
         raise SettingsError(f"{name}: port must be between 0 and 65535, got {port}")
     return port
+
+
+def parse_root_path(raw: str, name: str) -> str:
+    """A root path setting, normalised: "/" is the root ("")."""
+    try:
+        return normalize_root(raw)
+    except RootPathError as exc:
+        raise SettingsError(f"{name}: {exc}") from None
 
 
 def parse_positive_int(raw: str, name: str) -> int:
