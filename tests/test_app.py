@@ -35,7 +35,7 @@ def test_landing_page_has_the_seed_buttons_in_order(client: TestClient) -> None:
     labels = [
         re.sub(r"<[^>]+>", "", label)
         for label in re.findall(
-            r'<a class="btn[^"]*" href="[^"]+"[^>]*>(.*?)(?:<small>|</a>)', html
+            r'<a class="btn[^"]*" href="[^"]+"[^>]*>(.*?)(?:<small[ >]|</a>)', html
         )
     ]
     assert labels == [
