@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from server.assets import Assets
 from server.blobs import BlobStore
 from server.catalog import Catalog, CatalogError, FileCache, GuideFile, load_catalog
 from server.i18n import LANGS, lang_prefix
+from server.notices import NOTICES_URL, NoticeBoard, NoticeStore, board_from
 from server.manifest import FAVICON_URL, MANIFEST_TYPE, favicon, manifest_url, web_manifest
 from server.office import Office
 from server.pages import PageRenderer
@@ -39,6 +40,9 @@ class Site:
     search: dict[str, SearchIndex] = field(default_factory=dict)  # lang -> index
     # Pages whose query string the fast path leaves to Starlette (`/search?q=`).
     query_pages: frozenset[str] = frozenset()
+    # The notices this build's landing pages carry, and the store's revision they came from.
+    board: NoticeBoard | None = None
+    notice_revision: tuple[int, int] = (0, 0)
 
 
 def build_site(
@@ -48,8 +52,10 @@ def build_site(
     assets: Assets,
     reader: ReaderStore | None = None,
     unrenderable: frozenset[str] = frozenset(),
+    board: NoticeBoard | None = None,
 ) -> Site:
-    """`unrenderable`: PDF hashes whose reader pages failed; their pages offer the PDF alone."""
+    """`unrenderable`: PDF hashes whose reader pages failed; their pages offer the PDF alone.
+    `board`: the notices for the landing pages."""
     editions = current_editions(catalog, reader)
     indexes = {
         lang: build_index(build_entries(catalog, lang, editions.get), lang) for lang in LANGS
@@ -63,6 +69,7 @@ def build_site(
         editions,
         {lang: index.url for lang, index in indexes.items()},
         unrenderable,
+        board,
     )
     for path, html in pages.items():
         responses[path] = prebuild(
@@ -76,6 +83,7 @@ def build_site(
     )
     responses[FAVICON_URL] = favicon(assets)
     responses["/api/guides"] = prebuild(catalog_json(catalog, editions), "application/json")
+    responses[NOTICES_URL] = prebuild(notices_json(board), "application/json")
     responses["/qr.svg"] = prebuild(qr_svg(office.qr_url), "image/svg+xml")
     responses["/qr.png"] = prebuild(qr_png(office.qr_url), "image/png")
     error_pages = {
@@ -98,7 +106,15 @@ def build_site(
         },
         search=indexes,
         query_pages=frozenset(lang_prefix(lang) + SEARCH_PATH for lang in LANGS),
+        board=board,
     )
+
+
+
+def notices_json(board: NoticeBoard | None) -> bytes:
+    """`/api/notices`: what the landing page carries, for a page that was opened earlier."""
+    notices = [n.as_json() for n in board.notices] if board else []
+    return json.dumps({"notices": notices}, ensure_ascii=False).encode()
 
 
 def current_editions(catalog: Catalog, reader: ReaderStore | None) -> dict[str, ReaderEdition]:
@@ -184,6 +200,8 @@ class LiveSite:
         self.renderer = renderer
         self.assets = assets
         self.reader = reader
+        # Set by create_app once the database is open; None builds pages without notices.
+        self.notice_store: NoticeStore | None = None
         self.status = ReloadStatus()
         self._cache = FileCache()
         self._lock = threading.Lock()
@@ -220,9 +238,23 @@ class LiveSite:
         with self._lock:
             self.site = self._build(self.site.catalog)
 
+    def notices_changed(self) -> bool:
+        """A notice was added or removed (here or by the CLI), or one started or ended."""
+        if self.notice_store is None:
+            return False
+        site = self.site
+        if self.notice_store.revision() != site.notice_revision or site.board is None:
+            return True
+        return site.board.key(site.board.built_at) != site.board.key(datetime.now(UTC))
+
     def _build(self, catalog: Catalog) -> Site:
         failed = self.reader_queue.failed() if self.reader_queue else frozenset()
-        site = build_site(catalog, self.office, self.renderer, self.assets, self.reader, failed)
+        revision = self.notice_store.revision() if self.notice_store else (0, 0)
+        board = board_from(self.notice_store) if self.notice_store else None
+        site = build_site(
+            catalog, self.office, self.renderer, self.assets, self.reader, failed, board
+        )
+        site = replace(site, notice_revision=revision)
         # A worker generated from the previous build may still be installing and fetch its
         # search index; keep that one generation answering, so its install does not fail.
         previous = self.site
