@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from server import __version__
-from server.cli_admin import ADMIN_COMMANDS, add_admin_commands, run_admin_command
+from server.cli_admin import (
+    ADMIN_COMMANDS,
+    actor_name,
+    actor_option,
+    add_admin_commands,
+    run_admin_command,
+)
+from server.cli_notice import add_notice_command, run_notice_command
 from server.office import OfficeError, load_office
 from server.settings import ENV_PREFIX, Settings, SettingsError, parse_port
 
@@ -65,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common_options(qr)
     add_admin_commands(commands, _common_options)
+    add_notice_command(commands, _common_options, actor_option)
     return parser
 
 
@@ -91,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(settings, args)
         if args.command in ADMIN_COMMANDS:
             return run_admin_command(settings, args)
+        if args.command == "notice":
+            return run_notice_command(settings, args, actor_name)
         return _qr(settings, args.out)
     except (SettingsError, OfficeError) as exc:
         print(f"bilang-karyo: {exc}", file=sys.stderr)

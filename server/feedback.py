@@ -75,9 +75,7 @@ def clean_comment(raw: Any) -> str:
         raise FeedbackError("comment must be text")
     text = raw.replace("\r\n", "\n").strip()
     if len(text) > MAX_COMMENT:
-        raise FeedbackError(
-            f"comment has {len(text)} characters; at most {MAX_COMMENT}", "long"
-        )
+        raise FeedbackError(f"comment has {len(text)} characters; at most {MAX_COMMENT}", "long")
     if _HTML.search(text):
         raise FeedbackError("comment must be plain text, without HTML", "html")
     if any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs") and c not in "\n\t" for c in text):
@@ -138,9 +136,7 @@ class FeedbackStore:
             sql += f" LIMIT {int(limit)}"
         with self.db.connect() as conn:
             rows = conn.execute(sql, params).fetchall()
-        return [
-            FeedbackRecord(r[0], r[1], r[2], r[3], "yes" if r[4] else "no", r[5]) for r in rows
-        ]
+        return [FeedbackRecord(r[0], r[1], r[2], r[3], "yes" if r[4] else "no", r[5]) for r in rows]
 
 
 def feedback_csv(records: Iterable[FeedbackRecord]) -> str:

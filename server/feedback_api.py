@@ -68,8 +68,8 @@ def feedback_routes(
             headers = {**_NO_STORE, **refusal.headers}
             if as_form:
                 return _page(live, lang, "feedback_refused_title", refusal, headers)
-            body = {"error": refusal.reason, "code": refusal.code}
-            return JSONResponse(body, refusal.status, headers=headers)
+            refused = {"error": refusal.reason, "code": refusal.code}
+            return JSONResponse(refused, refusal.status, headers=headers)
         if as_form:
             return _page(live, lang, "feedback_thanks_title", None, _NO_STORE, answer.guide)
         return JSONResponse({"stored": stored}, 201 if stored else 200, headers=_NO_STORE)

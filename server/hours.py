@@ -126,9 +126,7 @@ def _starts(item: Closure | SpecialDay) -> datetime:
     return item.start if isinstance(item, Closure) else datetime.combine(item.day, time())
 
 
-def _minus(
-    period: tuple[datetime, datetime], closure: Closure
-) -> list[tuple[datetime, datetime]]:
+def _minus(period: tuple[datetime, datetime], closure: Closure) -> list[tuple[datetime, datetime]]:
     start, end = period
     if closure.end <= start or closure.start >= end:
         return [period]
@@ -155,9 +153,7 @@ def format_time(moment: datetime | int, lang: str) -> str:
 
 def parse_hours(data: Mapping[str, Any], where: str) -> Hours:
     """`where` is the table's name in the file ("hours", "units[0].hours") for errors."""
-    weekly = tuple(
-        _spans(data.get(name, []), f"{where}.{name}") for name in WEEKDAYS
-    )
+    weekly = tuple(_spans(data.get(name, []), f"{where}.{name}") for name in WEEKDAYS)
     unknown = sorted(set(data) - {*WEEKDAYS, "closed", "special"})
     if unknown:
         raise HoursError(f"{where}.{unknown[0]}", f"unknown; use {', '.join(WEEKDAYS)}")
@@ -185,7 +181,7 @@ def _tables(data: Mapping[str, Any], key: str, where: str) -> list[Mapping[str, 
 def _spans(value: Any, field: str) -> tuple[Span, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise HoursError(field, 'must be a list like ["08:00-12:00", "13:00-15:00"]')
-    spans = []
+    spans: list[Span] = []
     for text in value:
         match = _RANGE.fullmatch(text.strip())
         if not match:
@@ -279,5 +275,7 @@ def status_line(status: HoursStatus, now: datetime, lang: str, t: Any) -> str:
             key, day = "hours_opens_date", f"{opens.day} {t(f'month_{opens.month}')}"
         line = t(key).replace("{day}", day).replace("{time}", format_time(opens, lang))
     if status.label:
-        line = t("hours_with_reason").replace("{line}", line).replace("{reason}", status.label[lang])
+        line = (
+            t("hours_with_reason").replace("{line}", line).replace("{reason}", status.label[lang])
+        )
     return str(line)

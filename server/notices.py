@@ -148,13 +148,14 @@ class NoticeStore:
             ).fetchall()
         return [_notice(row) for row in rows]
 
-    def revision(self) -> tuple[int, int]:
-        """Changes whenever a notice is added or removed (by any process)."""
+    def revision(self) -> int:
+        """Grows with every notice added or removed (by any process): the newest id plus the
+        number removed, as ids only grow and a removal is never undone."""
         with self.db.connect() as conn:
             row = conn.execute(
-                "SELECT COALESCE(MAX(id), 0), COUNT(removed_at) FROM notices"
+                "SELECT COALESCE(MAX(id), 0) + COUNT(removed_at) FROM notices"
             ).fetchone()
-        return int(row[0]), int(row[1])
+        return int(row[0])
 
 
 def _notice(row: Any) -> Notice:
@@ -173,6 +174,7 @@ class NoticeBoard:
 
     notices: tuple[Notice, ...]
     built_at: datetime
+    revision: int = 0  # grows with every change: `NoticeStore.revision`
 
     @property
     def shown(self) -> list[Notice]:
@@ -186,5 +188,7 @@ class NoticeBoard:
 
 def board_from(store: NoticeStore | None, now: datetime | None = None) -> NoticeBoard:
     now = now or datetime.now(UTC)
-    notices = store.current(now)[:MAX_CARRIED] if store is not None else []
-    return NoticeBoard(tuple(notices), now)
+    if store is None:
+        return NoticeBoard((), now)
+    revision = store.revision()
+    return NoticeBoard(tuple(store.current(now)[:MAX_CARRIED]), now, revision)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from markupsafe import Markup
@@ -77,7 +77,9 @@ class DatedRow:
     until: int  # ms since the epoch, in the office's zone: office.js hides it after
 
 
-def dated_rows(office: Office, hours: Hours, lang: str, t: Translate, today: datetime) -> list[DatedRow]:
+def dated_rows(
+    office: Office, hours: Hours, lang: str, t: Translate, today: datetime
+) -> list[DatedRow]:
     rows = []
     for item in hours.upcoming(today.date()):
         if isinstance(item, Closure):
@@ -86,9 +88,12 @@ def dated_rows(office: Office, hours: Hours, lang: str, t: Translate, today: dat
             if whole_days and (end - start).days == 1:
                 when = _date(start, t)
             elif whole_days:
-                when = f"{_date(start, t)} - {_date(end.fromordinal(end.toordinal() - 1), t)}"
+                when = f"{_date(start, t)} - {_date(end.date() - timedelta(days=1), t)}"
             else:
-                when = f"{_date(start, t)} {format_time(start, lang)} - {_date(end, t)} {format_time(end, lang)}"
+                when = (
+                    f"{_date(start, t)} {format_time(start, lang)} - "
+                    f"{_date(end, t)} {format_time(end, lang)}"
+                )
             what = f"{item.label[lang]} ({t('hours_closed_all_day').lower()})"
             ends = end
         else:
@@ -101,8 +106,9 @@ def dated_rows(office: Office, hours: Hours, lang: str, t: Translate, today: dat
     return rows
 
 
-def _date(moment: datetime, t: Translate) -> str:
-    return f"{t(f'weekday_{(moment.weekday() + 1) % 7}')}, {moment.day} {t(f'month_{moment.month}')} {moment.year}"
+def _date(day: date, t: Translate) -> str:
+    weekday = t(f"weekday_{(day.weekday() + 1) % 7}")
+    return f"{weekday}, {day.day} {t(f'month_{day.month}')} {day.year}"
 
 
 def office_data(office: Office, lang: str, t: Translate, board: NoticeBoard | None) -> Markup:
@@ -111,8 +117,7 @@ def office_data(office: Office, lang: str, t: Translate, board: NoticeBoard | No
         "lang": lang,
         "timezone": office.timezone,
         "places": {
-            place.key: hours_with_office_closures(office, place.hours)
-            for place in office.places
+            place.key: hours_with_office_closures(office, place.hours) for place in office.places
         },
         "texts": {key: t(key) for key in _LINE_KEYS},
         "weekdays": [t(f"weekday_{day}") for day in range(7)],
@@ -120,12 +125,13 @@ def office_data(office: Office, lang: str, t: Translate, board: NoticeBoard | No
         "notices": [n.as_json() for n in board.notices] if board else [],
         "maxNotices": MAX_SHOWN,
         "noticesUrl": NOTICES_URL,
-        "builtAt": int(board.built_at.timestamp() * 1000) if board else 0,
+        # Which list is newer, this page's or one the phone fetched since (office.js).
+        "noticesRevision": board.revision if board else 0,
     }
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     # Nothing in it may end the <script> element or open a comment.
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Markup(text)  # noqa: S704 - escaped just above for its <script> context
+    return Markup(text)
 
 
 def hours_with_office_closures(office: Office, hours: Hours) -> dict[str, Any]:

@@ -19,7 +19,6 @@ from server.office_page import DatedRow, WeekRow, dated_rows, office_data, place
 from server.reader import ReaderEdition
 from server.search import SEARCH_PATH, SearchHit
 
-
 PUBLIC_SERVICE_PATH = "/public-service"
 
 

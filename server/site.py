@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,8 +13,8 @@ from server.assets import Assets
 from server.blobs import BlobStore
 from server.catalog import Catalog, CatalogError, FileCache, GuideFile, load_catalog
 from server.i18n import LANGS, lang_prefix
-from server.notices import NOTICES_URL, NoticeBoard, NoticeStore, board_from
 from server.manifest import FAVICON_URL, MANIFEST_TYPE, favicon, manifest_url, web_manifest
+from server.notices import NOTICES_URL, NoticeBoard, NoticeStore, board_from
 from server.office import Office
 from server.pages import PageRenderer
 from server.prebuilt import HTML, IMMUTABLE, LANDING_VARY, Prebuilt, prebuild
@@ -40,9 +40,8 @@ class Site:
     search: dict[str, SearchIndex] = field(default_factory=dict)  # lang -> index
     # Pages whose query string the fast path leaves to Starlette (`/search?q=`).
     query_pages: frozenset[str] = frozenset()
-    # The notices this build's landing pages carry, and the store's revision they came from.
+    # The notices this build's landing pages carry (with the store's revision they came from).
     board: NoticeBoard | None = None
-    notice_revision: tuple[int, int] = (0, 0)
 
 
 def build_site(
@@ -110,11 +109,11 @@ def build_site(
     )
 
 
-
 def notices_json(board: NoticeBoard | None) -> bytes:
     """`/api/notices`: what the landing page carries, for a page that was opened earlier."""
     notices = [n.as_json() for n in board.notices] if board else []
-    return json.dumps({"notices": notices}, ensure_ascii=False).encode()
+    body = {"revision": board.revision if board else 0, "notices": notices}
+    return json.dumps(body, ensure_ascii=False).encode()
 
 
 def current_editions(catalog: Catalog, reader: ReaderStore | None) -> dict[str, ReaderEdition]:
@@ -243,18 +242,16 @@ class LiveSite:
         if self.notice_store is None:
             return False
         site = self.site
-        if self.notice_store.revision() != site.notice_revision or site.board is None:
+        if site.board is None or self.notice_store.revision() != site.board.revision:
             return True
         return site.board.key(site.board.built_at) != site.board.key(datetime.now(UTC))
 
     def _build(self, catalog: Catalog) -> Site:
         failed = self.reader_queue.failed() if self.reader_queue else frozenset()
-        revision = self.notice_store.revision() if self.notice_store else (0, 0)
         board = board_from(self.notice_store) if self.notice_store else None
         site = build_site(
             catalog, self.office, self.renderer, self.assets, self.reader, failed, board
         )
-        site = replace(site, notice_revision=revision)
         # A worker generated from the previous build may still be installing and fetch its
         # search index; keep that one generation answering, so its install does not fail.
         previous = self.site

@@ -150,7 +150,7 @@
 
   function currentNotices() {
     const stored = storedNotices();
-    return stored && stored.fetchedAt > data.builtAt ? stored.notices : data.notices;
+    return stored && stored.revision > data.noticesRevision ? stored.notices : data.notices;
   }
 
   function showNotices() {
@@ -183,8 +183,11 @@
       const response = await fetch(data.noticesUrl, { cache: 'no-store' });
       if (!response.ok) return;
       const body = await response.json();
-      if (!Array.isArray(body.notices)) return;
-      localStorage.setItem(NOTICES_KEY, JSON.stringify({ fetchedAt: Date.now(), notices: body.notices }));
+      if (!Array.isArray(body.notices) || typeof body.revision !== 'number') return;
+      localStorage.setItem(
+        NOTICES_KEY,
+        JSON.stringify({ revision: body.revision, notices: body.notices }),
+      );
     } catch {
       return; // offline: what the phone has stays
     }
