@@ -77,11 +77,13 @@ def hostile_office(source: Path, target: Path) -> None:
                        ("address", "office_address")):  # fmt: skip
         text = re.sub(rf'(?m)^{key} = ".*"$', f"{key} = {json.dumps(payload(field))}", text)
     # A closure's label, listed under the hours; far ahead, so that it is always upcoming.
-    text = text.replace("[[hours.closed]]", "[[hours.closed]]\ndate = 2999-01-01\n"
-                        f"id = {json.dumps(payload('hours_id'))}\n"
-                        f"en = {json.dumps(payload('hours_en'))}\n\n[[hours.closed]]", 1)  # fmt: skip
-    text = text.replace('id = ""\nen = ""', f"id = {json.dumps(payload('contact_id'))}\n"
-                        f"en = {json.dumps(payload('contact_en'))}")  # fmt: skip
+    closure = (
+        f"[[hours.closed]]\ndate = 2999-01-01\nid = {json.dumps(payload('hours_id'))}\n"
+        f"en = {json.dumps(payload('hours_en'))}\n\n[[hours.closed]]"
+    )
+    text = text.replace("[[hours.closed]]", closure, 1)
+    contact = f"id = {json.dumps(payload('contact_id'))}\nen = {json.dumps(payload('contact_en'))}"
+    text = text.replace('id = ""\nen = ""', contact)
     target.write_text(text, encoding="utf-8")
 
 
