@@ -1,8 +1,9 @@
 """`POST /api/feedback`: "Was this helpful?" from a guide page, as JSON (feedback.js) or a form.
 
-Refusals come before any work: too many answers from one address this minute (429, with
-Retry-After), a body over `MAX_BODY_BYTES` (413, read no further), a type other than JSON or
-a plain form (415), then what is wrong with the answer itself (400). None of them touches the
+Refusals come before any work: a body declared over `MAX_BODY_BYTES` (413, unread), too many
+answers from one address this minute (429, with Retry-After), a type other than JSON or a
+plain form (415), a body that grows past the limit as it streams (413, read no further),
+then what is wrong with the answer itself (400). None of them touches the
 database, so a flood costs the site little and changes nothing else.
 """
 
@@ -51,6 +52,10 @@ def feedback_routes(
         as_form = content_type == _FORM
         lang = "id"
         try:
+            # A declared size first: refused unread, and not counted against the address.
+            declared = request.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+                raise Refusal(413, "size", f"the body is larger than {MAX_BODY_BYTES} bytes")
             _limit(request, per_address, overall)
             if content_type not in ("application/json", _FORM):
                 raise Refusal(415, "type", "send application/json or a form")
@@ -91,9 +96,6 @@ def _limit(request: Request, per_address: RateLimiter, overall: RateLimiter) -> 
 
 
 async def _read_limited(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise Refusal(413, "size", f"the body is larger than {MAX_BODY_BYTES} bytes")
     body = b""
     async for chunk in request.stream():
         body += chunk

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -85,6 +85,10 @@ class Hours:
         for closure in self.closures:
             periods = [piece for p in periods for piece in _minus(p, closure)]
         return periods
+
+    def status_at(self, moment: datetime, zone: tzinfo) -> HoursStatus:
+        """`status` for an aware moment, read on the office's clock in `zone`."""
+        return self.status(moment.astimezone(zone).replace(tzinfo=None))
 
     def status(self, now: datetime) -> HoursStatus:
         """Open or closed at the wall-clock time `now`, with when that changes."""

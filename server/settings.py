@@ -60,6 +60,10 @@ class Settings:
         ):
             if (raw := env.get(ENV_PREFIX + name)) is not None:
                 values[attr] = Path(raw)
+        if (raw := env.get(ENV_PREFIX + "NOTICE_CHECK_SECONDS")) is not None:
+            values["notice_check_seconds"] = parse_positive_int(
+                raw, ENV_PREFIX + "NOTICE_CHECK_SECONDS"
+            )
         if (watch := env.get(ENV_PREFIX + "WATCH")) is not None:
             values["watch"] = parse_bool(watch, ENV_PREFIX + "WATCH")
         for name, attr in (
