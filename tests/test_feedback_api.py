@@ -201,6 +201,6 @@ def test_limits_measured_on_the_real_server(live_server: LiveServer) -> None:
     assert 0 < retry_after <= 60
     print(
         f"\nfeedback from one address within a minute: {accepted} accepted of 31 valid "
-        f"answers sent, the rest 429 (Retry-After {retry_after} s); a {MAX_BODY_BYTES}-byte body is taken, "
-        f"{len(too_big)} bytes gets 413"
+        f"answers sent, the rest 429 (Retry-After {retry_after} s); "
+        f"a {MAX_BODY_BYTES}-byte body is taken, {len(too_big)} bytes gets 413"
     )
