@@ -132,7 +132,9 @@ def test_the_admin_posts_a_notice_and_the_landing_page_carries_it(
     api = client.get("/api/notices").json()
     assert [n["id_text"] for n in api["notices"]] == ["Sekarang", "Nanti"]
     assert api["revision"] == 2
-    data = json.loads(re.search(r'id="office-data">(.*?)</script>', client.get("/").text).group(1))
+    found = re.search(r'id="office-data">(.*?)</script>', client.get("/").text)
+    assert found is not None
+    data = json.loads(found.group(1))
     assert data["noticesRevision"] == 2 and len(data["notices"]) == 2
     # Refused: the page says why, keeps what was typed, and nothing changes.
     refused = client.post("/admin/notices/add", data={
