@@ -15,7 +15,7 @@ from server.catalog import Catalog, Guide
 from server.i18n import LANGS, Messages, format_size, lang_prefix
 from server.notices import NoticeBoard
 from server.office import Office, Place
-from server.office_page import DatedRow, WeekRow, dated_rows, office_data, place_hours, week_rows
+from server.office_page import DatedRow, WeekRow, dated_rows, office_data, week_rows
 from server.reader import ReaderEdition
 from server.search import SEARCH_PATH, SearchHit
 
@@ -105,7 +105,8 @@ class PageRenderer:
                 PlaceView(
                     place,
                     week_rows(place.hours, lang, t),
-                    dated_rows(office, place_hours(office, place.hours), lang, t, local_now),
+                    # The office's closures apply to the units too; they are listed once.
+                    dated_rows(office, place.hours, lang, t, local_now),
                 )
                 for place in office.places
             ]
