@@ -76,6 +76,9 @@
 
   function setUp(form) {
     const status = form.parentElement.querySelector('.feedback-status');
+    // Tabbing into a text box scrolls only its first line into view; show all of it.
+    const comment = form.querySelector('textarea');
+    comment.addEventListener('focus', () => comment.scrollIntoView({ block: 'nearest' }));
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       const button = event.submitter;
