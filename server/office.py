@@ -121,6 +121,13 @@ class Office:
         return ZoneInfo(self.timezone)
 
     @property
+    def zone_label(self) -> str:
+        """The zone as applicants know it: WIB, WITA, WIT (or the IANA name)."""
+        from datetime import datetime
+
+        return datetime.now(self.zone).tzname() or self.timezone
+
+    @property
     def places(self) -> tuple[Place, ...]:
         return (self.main, *(unit.place for unit in self.units))
 

@@ -80,3 +80,29 @@ def test_hours_units_and_map_render_without_javascript(client: TestClient) -> No
         '<script type="application/json" id="office-data">{"lang":"id","timezone":"Asia/Jakarta"'
         in page
     )
+
+
+def test_healthz_and_check_flag_what_the_office_has_not_confirmed(client: TestClient) -> None:
+    warnings = "\n".join(client.get("/healthz").json()["warnings"])
+    expected = [
+        "hours are not confirmed",
+        "map coordinates are not confirmed",
+        "units[0] (ULP Lippo Plaza Jogja): not confirmed to be still open",
+        "public_service.survey is not set",
+        "public_service.ombudsman (https://ombudsman.go.id/) is not confirmed",
+    ]
+    assert [text for text in expected if text not in warnings] == []
+
+
+def test_a_missing_guide_named_in_office_toml_is_flagged_by_check(
+    guides_dir: Path, office_file: Path
+) -> None:
+    from server.check import run_check
+
+    office_file.write_text(
+        office_file.read_text().replace('"antrian-paspor", "pembuatan-paspor"', '"visa-lama"')
+    )
+    report = run_check(guides_dir, office_file)
+    assert ("WARN", f"{office_file}: public_service.no_brokers_guides names 'visa-lama', "
+            "which is not in the catalog") in report.lines  # fmt: skip
+    assert report.problems == 0
