@@ -1,4 +1,4 @@
-"""Admin pages for the notices on the landing page, and the "Was this helpful?" answers."""
+"""The admin page for the notices on the landing page: list, post, remove."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ from starlette.routing import Route
 
 from server.admin.context import Admin, run
 from server.admin.guides import staff
-from server.admin.records import csv_response
 from server.admin.sessions import Session
-from server.clock import office_today, office_zone
-from server.feedback import feedback_csv
+from server.clock import office_zone
 from server.notices import MAX_CHARS, MAX_SHOWN, NoticeError, parse_local_time, shown
 
 _DONE = ("notice_added", "notice_removed")
@@ -74,30 +72,8 @@ def notice_routes(admin: Admin) -> list[Route]:
         await run(admin.live.rebuild)
         return admin.redirect("/admin/notices?done=notice_removed")
 
-    async def feedback(request: Request, session: Session) -> Response:
-        titles = {g.slug: g.title["id"] for g in admin.live.site.catalog.guides}
-        guide = request.query_params.get("guide", "").strip()[:64]
-        tallies = await run(admin.feedback.tallies)
-        records = await run(admin.feedback.records, guide, 200)
-        return admin.page(
-            "admin/feedback.html",
-            session,
-            tallies=tallies,
-            records=records,
-            titles=titles,
-            guide=guide,
-        )
-
-    async def feedback_export(request: Request, session: Session) -> Response:
-        guide = request.query_params.get("guide", "").strip()[:64]
-        records = await run(admin.feedback.records, guide, None)
-        name = f"feedback-{guide + '-' if guide else ''}{office_today().isoformat()}.csv"
-        return csv_response(feedback_csv(records), name)
-
     return [
         Route("/notices", staff(admin, show)),
         Route("/notices/add", staff(admin, add), methods=["POST"]),
         Route("/notices/{notice_id}/remove", staff(admin, remove), methods=["POST"]),
-        Route("/feedback", staff(admin, feedback)),
-        Route("/feedback.csv", staff(admin, feedback_export)),
     ]

@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from server.accounts import Accounts
 from server.admin.auth import auth_routes
 from server.admin.context import NO_STORE, Admin
+from server.admin.feedback import feedback_routes
 from server.admin.guides import guide_routes
 from server.admin.notices import notice_routes
 from server.admin.records import record_routes
@@ -77,6 +78,7 @@ def admin_routes(admin: Admin) -> list[BaseRoute]:
         *guide_routes(admin),
         *record_routes(admin),
         *notice_routes(admin),
+        *feedback_routes(admin),
         Route(admin.css_url.removeprefix("/admin"), stylesheet),
     ]
     return [
