@@ -188,10 +188,9 @@ Daftar dokumen persyaratan ada di panduan "Pembuatan Paspor".
 # Ketentuan penting
 - Satu akun dapat mendaftarkan paling banyak 5 orang.
 - Setiap kantor membuka kuotanya sendiri, biasanya pada awal bulan.
-- Jadwal kedatangan dapat diubah sebelum hari kedatangan.
 
-! Belum pasti: batas ubah jadwal "paling lambat 1 hari sebelumnya" hanya bersumber dari blog.
-  Tanyakan ke kantor.
+! Belum pasti: jadwal kedatangan disebut dapat diubah paling lambat 1 hari sebelumnya, tetapi
+  ini hanya bersumber dari blog. Tanyakan ke kantor.
 
 # Jika kuota penuh
 "Kuota penuh" sering berarti jenis paspor atau kantor yang dipilih tidak punya kuota pada
