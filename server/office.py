@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from server.clock import DEFAULT_TIMEZONE
 from server.hours import Hours, HoursError, parse_hours
 from server.public_service import PublicService, PublicServiceError, parse_public_service
 
@@ -198,7 +199,15 @@ def _parse(path: Path, data: Mapping[str, Any]) -> Office:
     if not _COLOUR.fullmatch(colour):
         raise OfficeError(path, "theme_color", f"must look like #B71C1C, got {colour!r}")
 
-    timezone = fields.text("timezone")
+    # WIB unless the office says otherwise: an office file from before the setting still loads.
+    timezone = fields.text("timezone") if "timezone" in data else DEFAULT_TIMEZONE
+    if "hours" not in data and "opening_hours" in data:
+        raise OfficeError(
+            path,
+            "opening_hours",
+            "this version reads opening hours per weekday: replace [opening_hours] with [hours] "
+            '(monday = ["08:00-12:00", "13:00-15:00"], ...), as in the office.toml it ships',
+        )
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):

@@ -144,3 +144,22 @@ def test_invalid_toml_is_reported(office_file: Path) -> None:
     office_file.write_text("name = \n")
     with pytest.raises(OfficeError, match="not valid TOML"):
         load_office(office_file)
+
+
+def test_an_office_file_from_before_structured_hours_says_what_to_change(office_file: Path) -> None:
+    text = office_file.read_text()
+    start, end = text.index("[hours]"), text.index("[[hours.closed]]")
+    old = text[:start] + '[opening_hours]\nid = "Senin-Jumat"\nen = "Monday to Friday"\n\n'
+    office_file.write_text(
+        old + text[text.index("[map]") :].replace('timezone = "Asia/Jakarta"', "")
+    )
+    assert end > start
+    with pytest.raises(OfficeError) as caught:
+        load_office(office_file)
+    assert caught.value.field == "opening_hours" and "[hours]" in caught.value.problem
+
+
+def test_the_time_zone_defaults_to_wib(office_file: Path) -> None:
+    office_file.write_text(office_file.read_text().replace('timezone = "Asia/Jakarta"\n', ""))
+    office = load_office(office_file)
+    assert office.timezone == "Asia/Jakarta" and office.zone_label == "WIB"
