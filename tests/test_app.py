@@ -67,13 +67,13 @@ def test_guide_page_shows_summary_size_date_languages_and_pdf(client: TestClient
     guide = next(g for g in api(client)["guides"] if g["slug"] == "izin-tinggal")
     html = client.get("/en/guides/izin-tinggal").text
     assert guide["summary"]["en"] in html
-    assert "27 November 2026" in html
+    assert "30 November 2026" in html
     assert "Bahasa Indonesia, English" in html
     assert f'href="{guide["files"]["en"]["url"]}"' in html
     assert f'href="{guide["files"]["id"]["url"]}"' in html
     assert 'href="/en/"' in html  # the way back
     indonesian = client.get("/guides/izin-tinggal").text
-    assert "27 November 2026" in indonesian
+    assert "30 November 2026" in indonesian
     assert "Terakhir diperiksa" in indonesian
 
 
@@ -87,12 +87,12 @@ def test_api_lists_files_with_url_size_and_hash(client: TestClient) -> None:
     data = api(client)
     assert len(data["guides"]) == 4
     for guide in data["guides"]:
-        assert guide["last_checked"] == "2026-11-27"
+        assert guide["last_checked"] == "2026-11-30"
         for gfile in guide["files"].values():
             body = client.get(gfile["url"]).content
             assert len(body) == gfile["size"]
             assert hashlib.sha256(body).hexdigest() == gfile["sha256"]
-            assert gfile["last_checked"] == "2026-11-27"
+            assert gfile["last_checked"] == "2026-11-30"
 
 
 def test_guide_file_is_immutable_with_strong_etag(client: TestClient) -> None:
