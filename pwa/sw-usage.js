@@ -1,30 +1,46 @@
-/* Part of the service worker (server/service_worker.py joins the parts after `BUILD`): usage
- * events the server cannot see for itself, kept until they are sent.
+/* Part of the service worker (server/service_worker.py joins the parts after `BUILD`): counting
+ * each view once, whoever shows it (server/usage.py has the whole story).
  *
- * A guide answered from the phone's cache, and a tap on the WhatsApp button (app.js posts it
- * here), never reach the server's counters. Each becomes an event in the format server/usage.py
- * documents, with a random id, kept in USAGE_CACHE until `POST /api/usage` accepts it. Sending
- * is tried at once, at each start of a page (SYNC) and after each page that loads from the
- * network. The server counts each id once, so an event sent twice (the answer was lost) is
- * still one. */
+ * Every page and PDF this worker shows is a view with a random event id. Fetched from the
+ * network, the fetch carries that id in the `Bilang-Usage` header and the server counts it.
+ * Answered from the phone (offline, or the server too slow or failing), the same event is kept in
+ * USAGE_CACHE and sent with `POST /api/usage`, dated on the phone's day. The server counts each
+ * id once, so a view whose fetch reached the server before it timed out, or a report sent
+ * twice (the answer was lost), is still one. A tap on the WhatsApp button (app.js posts it
+ * here) is kept the same way. The worker's own fetches (the shell, saving guides) say
+ * `Bilang-Usage: none`: no views. Sending is tried at once, at each start of a page (SYNC) and
+ * after each page that loads from the network. */
 
 const USAGE_URL = '/api/usage';
+const USAGE_HEADER = 'Bilang-Usage';
+const NOT_A_VIEW = { [USAGE_HEADER]: 'none' };
 // As server/usage.py's MAX_EVENTS: the most one report may carry.
 const USAGE_BATCH = 50;
 
-/* A PDF answered from the cache. Opened from its guide's page, it is that page's open, which
- * counted already (as the server does). */
-async function countOpen(key, referrer) {
+/* A new event: its id, and the day it happened on this phone. */
+function usageEvent(fields) {
+  return { ...fields, id: randomId(), day: localDay() };
+}
+
+/* What a page view reports of its URL: the path, and where the visit came from (`src`), which
+ * is all the server counts; a search's words stay on the phone. */
+function viewedPath(url) {
+  const src = url.searchParams.get('src');
+  return src ? `${url.pathname}?src=${encodeURIComponent(src)}` : url.pathname;
+}
+
+/* Opening a guide's PDF, as an event; null when it is opened from its guide's own page, whose
+ * view counted the open already (as the server does). */
+function guideOpen(key, referrer) {
   const [guide, lang] = (key || '').split('.');
   const from = referrer ? GUIDE_PAGE.exec(new URL(referrer).pathname) : null;
-  if (guide in BUILD.titles && !(from && from[2] === guide)) {
-    await queueUsage({ type: 'guide_open', guide, lang });
-  }
+  if (!(guide in BUILD.titles) || (from && from[2] === guide)) return null;
+  return usageEvent({ type: 'guide_open', guide, lang });
 }
 
 async function queueUsage(event) {
   if (!event || typeof event.type !== 'string') return;
-  const item = { ...event, id: randomId(), day: localDay() };
+  const item = event.id ? event : usageEvent(event);
   const cache = await caches.open(USAGE_CACHE);
   await cache.put(`/usage-queue/${item.id}`, new Response(JSON.stringify(item)));
   await sendUsage();
@@ -73,7 +89,8 @@ function randomId() {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
-/* The phone's own date: an event counts on the day it happened (up to 30 days late). */
+/* The phone's own date: an event counts on the day it happened (up to 30 days late; the
+ * server drops older ones). */
 function localDay() {
   const now = new Date();
   const two = (number) => String(number).padStart(2, '0');

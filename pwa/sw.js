@@ -92,7 +92,11 @@ async function precacheEntry(cache, entry) {
   // cache will do (as Workbox does); any other entry goes to the server. Either is checked
   // against its revision, and a versioned one that fails is fetched again from the server.
   for (const mode of entry.versioned ? ['default', 'reload'] : ['reload']) {
-    const request = new Request(entry.url, { cache: mode, credentials: 'same-origin' });
+    const request = new Request(entry.url, {
+      cache: mode,
+      credentials: 'same-origin',
+      headers: NOT_A_VIEW,
+    });
     const response = await fetch(request);
     if (!response.ok || response.redirected) {
       throw new Error(`precache ${entry.url}: HTTP ${response.status}`);
@@ -144,9 +148,12 @@ async function shellFile(request, url) {
 
 async function navigation(event, url) {
   const { request } = event;
+  // The server counts this view from the fetch's header; if the saved page answers instead,
+  // the same event is kept and sent later (sw-usage.js).
+  const view = usageEvent({ type: 'page_view', path: viewedPath(url) });
   let response = null;
   try {
-    response = await fetchWithin(request, BUILD.navigationTimeoutMs);
+    response = await fetchWithin(request, BUILD.navigationTimeoutMs, view.id);
     if (response.status < 500) {
       // Online again: events kept while offline can go now.
       if (response.ok) event.waitUntil(sendUsage());
@@ -156,11 +163,7 @@ async function navigation(event, url) {
     // Offline, or the Wi-Fi is too slow: the saved page beats waiting.
   }
   const cached = await caches.match(url.pathname, { cacheName: SHELL_CACHE });
-  const guide = GUIDE_PAGE.exec(url.pathname);
-  if (cached && guide && guide[2] in BUILD.titles) {
-    // The server never saw this open; count it once the phone is online.
-    event.waitUntil(queueUsage({ type: 'guide_open', guide: guide[2], lang: guide[1] ? 'en' : 'id' }));
-  }
+  if (cached) event.waitUntil(queueUsage(view));
   return cached || response || offlinePage(offlinePageFor(url.pathname));
 }
 
@@ -169,10 +172,12 @@ async function guideFile(event, url) {
   const cache = await caches.open(GUIDES_CACHE);
   const key = keyOf(url.pathname);
   const navigate = request.mode === 'navigate';
+  // Opening a PDF is an open of its guide, counted once by the server (from the header) or,
+  // when the phone answers, by the event kept here.
+  const view = navigate ? guideOpen(key, request.referrer) : null;
   const cached = await cache.match(url.pathname);
   if (cached) {
-    // Answered from the phone: the server does not count this open, so the worker does.
-    if (navigate) event.waitUntil(countOpen(key, request.referrer));
+    if (view) event.waitUntil(queueUsage(view));
     return partial(request, cached);
   }
   let response = null;
@@ -181,6 +186,7 @@ async function guideFile(event, url) {
     response = await fetch(url.pathname, {
       credentials: 'same-origin',
       redirect: navigate ? 'manual' : 'follow',
+      headers: { [USAGE_HEADER]: view ? view.id : 'none' },
     });
   } catch {
     response = null;
@@ -194,7 +200,7 @@ async function guideFile(event, url) {
   // Offline: an older saved version of the same guide still beats nothing.
   const older = await olderVersion(cache, key);
   if (older) {
-    if (navigate) event.waitUntil(countOpen(key, request.referrer));
+    if (view) event.waitUntil(queueUsage(view));
     return partial(request, older);
   }
   if (navigate) return offlinePage(offlinePageFor(url.pathname, key.split('.')[1]));
@@ -219,10 +225,14 @@ async function readerPage(event, url) {
   return response;
 }
 
-function fetchWithin(request, milliseconds) {
+function fetchWithin(request, milliseconds, usageId) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), milliseconds);
-  return fetch(request, { signal: controller.signal }).finally(() => clearTimeout(timer));
+  const headers = new Headers(request.headers);
+  headers.set(USAGE_HEADER, usageId);
+  return fetch(request, { signal: controller.signal, headers }).finally(() =>
+    clearTimeout(timer),
+  );
 }
 
 function offlinePageFor(pathname, lang) {
@@ -325,7 +335,7 @@ async function heldVersions(cache) {
 
 /* Fetches one part of a guide, checked against its sha256 (PDFs) or its size (reader pages). */
 async function download(cache, part, onBytes) {
-  const response = await fetch(part.url, { credentials: 'same-origin' });
+  const response = await fetch(part.url, { credentials: 'same-origin', headers: NOT_A_VIEW });
   if (response.status !== 200 || response.redirected) {
     throw new Error(`${part.url}: HTTP ${response.status}`);
   }

@@ -37,6 +37,7 @@ from server.reader import ReaderStore
 from server.search_page import search_routes
 from server.security import SecurityHeadersMiddleware
 from server.settings import PWA_DIR, Settings
+from server.shown_paths import ShownPaths
 from server.site import LiveSite
 from server.usage import UsageCounter, UsageStore
 from server.usage_api import run_usage_flusher, usage_routes
@@ -71,10 +72,14 @@ def create_app(settings: Settings) -> ASGIApp:
     refresh()
     admin = create_admin(settings, live, publisher)
     usage, usage_store = UsageCounter(), UsageStore(publisher.db)
+    shown_paths = ShownPaths(settings.guides_dir, settings.data_dir, settings.office_file)
 
     async def healthz(request: Request) -> Response:
         status, body = health_report(live)
-        return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+        # Public: files are named by folder (guides/…, data/…), not by their place on the server.
+        return JSONResponse(
+            shown_paths.json(body), status_code=status, headers={"Cache-Control": "no-store"}
+        )
 
     async def stale_file(request: Request) -> Response:
         # A page cached before Tikkim published a new version links the old

@@ -13,6 +13,7 @@ from server.db import Database, utc_now
 ACTIONS = (
     "publish",
     "rollback",
+    "renumber",
     "add_guide",
     "edit",
     "reorder",

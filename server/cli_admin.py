@@ -68,9 +68,13 @@ def add_admin_commands(
         "--to",
         type=int,
         metavar="VERSION",
-        help="version number from `history` [the one before the current]",
+        help="version number from `history`, counted per language [the one before the current]",
     )
-    rollback.add_argument("--lang", choices=("id", "en"), help="without --to: which language")
+    rollback.add_argument(
+        "--lang",
+        choices=("id", "en"),
+        help="which language file (needed with --to when both have that number)",
+    )
     actor_option(rollback)
     common_options(rollback)
 
@@ -171,14 +175,18 @@ def _history(publisher: Publisher, slug: str) -> int:
         print(f"bilang-karyo: guide {slug!r} has no recorded versions", file=sys.stderr)
         return 1
     live = {lang: publisher.versions.current(slug, lang) for lang in ("id", "en")}
-    print(f"{'version':>7}  lang  {'when':<20}  {'by':<16}  {'action':<18}  sha256        size")
+    print(
+        f"{'version':>7}  lang  {'when':<20}  {'by':<16}  {'action':<18}  checked     "
+        "sha256        size"
+    )
     for v in versions:
         action = v.action + (f" of v{v.restored_from}" if v.restored_from else "")
         current = live[v.lang]
         mark = "  <- live" if current is not None and current.number == v.number else ""
         print(
             f"{'v' + str(v.number):>7}  {v.lang:<4}  {office_time(v.created_at):<20}  "
-            f"{v.actor:<16}  {action:<18}  {v.sha256[:12]}  {format_size(v.size)}{mark}"
+            f"{v.actor:<16}  {action:<18}  {v.checked_on().isoformat()}  {v.sha256[:12]}  "
+            f"{format_size(v.size)}{mark}"
         )
     return 0
 

@@ -9,7 +9,30 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 DB_NAME = "bilang-karyo.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Who the audit log names for a change the upgrade itself made.
+UPGRADE_ACTOR = "upgrade"
+
+# Every version of every guide file that was ever served, numbered v1, v2 … per language
+# file. Rows are never changed (but once: `_number_per_language` renumbered older ones).
+# `last_checked`: the guide's "last checked" date while this version was served.
+_VERSIONS = """
+CREATE TABLE IF NOT EXISTS {name} (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    slug TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    lang TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    pages INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    restored_from INTEGER,
+    last_checked TEXT,
+    UNIQUE (slug, lang, number)
+);
+"""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -31,22 +54,7 @@ CREATE TABLE IF NOT EXISTS login_failures (
 );
 CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(key, at);
 
--- Every version of every guide file that was ever served; rows are never changed.
-CREATE TABLE IF NOT EXISTS versions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    slug TEXT NOT NULL,
-    number INTEGER NOT NULL,
-    lang TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    pages INTEGER NOT NULL,
-    created_at TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    action TEXT NOT NULL,
-    restored_from INTEGER,
-    UNIQUE (slug, number)
-);
-
+{versions}
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,
@@ -112,7 +120,8 @@ CREATE TABLE IF NOT EXISTS usage_seen (
     id TEXT PRIMARY KEY,
     day TEXT NOT NULL
 );
-"""
+CREATE INDEX IF NOT EXISTS usage_seen_day ON usage_seen(day);
+""".replace("{versions}", _VERSIONS.format(name="versions"))
 
 
 def utc_now() -> str:
@@ -129,6 +138,8 @@ class Database:
             # WAL lets the site read while a publish writes; it persists in the file.
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
+        _number_per_language(self.path)
+        with self.connect() as conn:
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @contextlib.contextmanager
@@ -143,3 +154,57 @@ class Database:
                 yield conn
         finally:
             conn.close()
+
+
+def _number_per_language(path: Path) -> None:
+    """Data folders from before version numbers were per language: renumber each language
+    file's versions v1, v2 … in the order they were made (rollbacks follow their target), and
+    write to the audit log which old number became which. Once, whichever process comes first."""
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        if _has_last_checked(conn):  # the usual case: no write lock taken
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        if _has_last_checked(conn):  # another process did it meanwhile
+            conn.execute("ROLLBACK")
+            return
+        conn.execute(_VERSIONS.format(name="versions_new").strip().rstrip(";"))
+        conn.execute(
+            "INSERT INTO versions_new (id, slug, number, lang, sha256, size, pages, created_at,"
+            " actor, action, restored_from) SELECT id, slug,"
+            " ROW_NUMBER() OVER (PARTITION BY slug, lang ORDER BY id), lang, sha256, size, pages,"
+            " created_at, actor, action, restored_from FROM versions"
+        )
+        # A rollback named the old number of its target, which is in the same language.
+        conn.execute(
+            "UPDATE versions_new SET restored_from = (SELECT n.number FROM versions o"
+            " JOIN versions_new n ON n.id = o.id WHERE o.slug = versions_new.slug"
+            " AND o.number = versions_new.restored_from) WHERE restored_from IS NOT NULL"
+        )
+        renumbered = conn.execute(
+            "SELECT o.slug, o.lang, o.number, n.number FROM versions o"
+            " JOIN versions_new n ON n.id = o.id ORDER BY o.slug, o.lang, o.id"
+        ).fetchall()
+        conn.execute("DROP TABLE versions")
+        conn.execute("ALTER TABLE versions_new RENAME TO versions")
+        by_guide: dict[str, list[tuple[str, int, int]]] = {}
+        for slug, lang, old, new in renumbered:
+            by_guide.setdefault(slug, []).append((lang, old, new))
+        for slug, moves in by_guide.items():
+            if any(old != new for _, old, new in moves):
+                detail = ", ".join(f"{lang} v{old} -> v{new}" for lang, old, new in moves)
+                conn.execute(
+                    "INSERT INTO audit (at, actor, action, guide, detail) VALUES (?, ?, ?, ?, ?)",
+                    (utc_now(), UPGRADE_ACTOR, "renumber", slug, detail),
+                )
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()
+
+
+def _has_last_checked(conn: sqlite3.Connection) -> bool:
+    return any(row[1] == "last_checked" for row in conn.execute("PRAGMA table_info(versions)"))

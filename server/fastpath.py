@@ -12,7 +12,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 import anyio
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.blobs import BlobStore
 from server.catalog import GuideFile
@@ -23,6 +23,7 @@ from server.reader import ReaderImage
 from server.security import SECURITY_HEADERS, with_hsts
 from server.site import LiveSite
 from server.usage import UsageCounter
+from server.usage_api import ROUTED_PAGES
 
 _CHUNK = 256 * 1024
 # httptools, unlike h11, sets no limit of its own on request headers.
@@ -113,8 +114,12 @@ class FastPath:
                 )
                 return
             prebuilt = site.responses.get(path)
+            routed_page = path in ROUTED_PAGES
             if path in site.query_pages and scope.get("query_string"):
-                prebuilt = None  # `/search?q=…` is answered by its route
+                prebuilt, routed_page = None, True  # `/search?q=…` is answered by its route
+            if routed_page and self.usage is not None:
+                await self._counted_fallback(scope, receive, send, self.usage)
+                return
             if prebuilt is not None:
                 await self._send_prebuilt(scope, send, prebuilt)
                 # Counted once the response is out, in memory only (see usage.py).
@@ -132,6 +137,23 @@ class FastPath:
                 await self._send_image(scope, send, image)
                 return
         await self.fallback(scope, receive, send)
+
+    async def _counted_fallback(
+        self, scope: Scope, receive: Receive, send: Send, usage: UsageCounter
+    ) -> None:
+        """A page Starlette answers (search results, privacy): counted as the others are,
+        when it was shown."""
+        status = 0
+
+        async def noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.fallback(scope, receive, noting_status)
+        if status in (200, 304):
+            usage.count_page(scope)
 
     async def _send_prebuilt(self, scope: Scope, send: Send, prebuilt: Prebuilt) -> None:
         accept_encoding = if_none_match = ""

@@ -45,7 +45,7 @@ from server.publish_checks import (
     disk_errors,
     read_limited,
 )
-from server.versions import Version, Versions, next_number
+from server.versions import Version, Versions, next_number, rollback_target
 
 log = logging.getLogger("bilang_karyo")
 
@@ -137,9 +137,20 @@ class Publisher:
             with disk_errors():
                 self.store.put(data, digest)
             checkpoint("blob-stored")
-            number = self.next_number(slug)
+            number = self.next_number(slug, lang)
             version = Version(
-                0, slug, number, lang, digest, len(data), pages, utc_now(), actor, "publish", None
+                0,
+                slug,
+                number,
+                lang,
+                digest,
+                len(data),
+                pages,
+                utc_now(),
+                actor,
+                "publish",
+                None,
+                new_entry.last_checked.isoformat(),
             )
             audit = [AuditRecord(actor, "publish", slug, lang, old, digest, f"v{number}")]
             if entry is None:
@@ -166,7 +177,7 @@ class Publisher:
             history = self.versions.history(slug)
             if not history:
                 raise PublishError("no_history", f"guide {slug!r} has no recorded versions")
-            target = self._rollback_target(slug, history, to, lang)
+            target = rollback_target(slug, history, to, lang)
             lang = target.lang
             entries = self.entries()
             entry = next((e for e in entries if e.slug == slug), None)
@@ -180,7 +191,9 @@ class Publisher:
             if not path.is_file() or sha256_hex(path.read_bytes()) != target.sha256:
                 raise PublishError("blob_missing", f"the stored copy of v{target.number} is gone")
             check_space([(self.guides_dir, target.size)])
-            number = self.next_number(slug)
+            number = self.next_number(slug, lang)
+            # The version comes back with the date it was checked on, not today's.
+            checked = target.checked_on()
             version = replace(
                 target,
                 id=0,
@@ -189,12 +202,13 @@ class Publisher:
                 actor=actor,
                 action="rollback",
                 restored_from=target.number,
+                last_checked=checked.isoformat(),
             )
             catalog_text = None
-            if entry is not None and lang not in entry.files:
-                catalog_text = self._render(
-                    entries, replace(entry, files={**entry.files, lang: name})
-                )
+            if entry is not None:
+                restored = replace(entry, files={**entry.files, lang: name}, last_checked=checked)
+                if restored != entry:
+                    catalog_text = self._render(entries, restored)
             write = FileWrite(name, target.sha256)
             self.commit(
                 Change(
@@ -278,7 +292,7 @@ class Publisher:
         pages = check_pdf(data)
         self.store.put(data, digest)
         old = current.sha256 if current else ""
-        number = self.next_number(slug)
+        number = self.next_number(slug, lang)
         version = Version(
             0,
             slug,
@@ -291,6 +305,7 @@ class Publisher:
             FOLDER_ACTOR,
             "publish",
             None,
+            self._checked_date(slug),
         )
         audit = AuditRecord(
             FOLDER_ACTOR, "publish", slug, lang, old, digest, f"v{number} {path.name}"
@@ -348,9 +363,18 @@ class Publisher:
         except CatalogError as exc:
             raise PublishError("bad_texts", str(exc)) from None
 
-    def next_number(self, slug: str) -> int:
+    def next_number(self, slug: str, lang: str) -> int:
         with self.db.connect() as conn:
-            return next_number(conn, slug)
+            return next_number(conn, slug, lang)
+
+    def _checked_date(self, slug: str) -> str | None:
+        """The guide's "last checked" date in the catalog, which a file copied in by hand
+        leaves as it was; None when the catalog cannot tell."""
+        try:
+            entry = self.entry(slug)
+        except PublishError:
+            return None
+        return entry.last_checked.isoformat() if entry else None
 
     def _current_hash(self, slug: str, lang: str, name: str) -> str:
         version = self.versions.current(slug, lang)
@@ -368,21 +392,6 @@ class Publisher:
         digest = sha256_hex(path.read_bytes())
         self._hash_cache[path.name] = (key, digest)
         return digest
-
-    def _rollback_target(
-        self, slug: str, history: list[Version], to: int | None, lang: str | None
-    ) -> Version:
-        if to is not None:
-            target = next((v for v in history if v.number == to), None)
-            if target is None:
-                raise PublishError("no_version", f"guide {slug!r} has no version {to}")
-            return target
-        lang = check_lang(lang) if lang else history[0].lang
-        current = self.versions.current(slug, lang)
-        for version in history:
-            if version.lang == lang and current and version.sha256 != current.sha256:
-                return version
-        raise PublishError("no_version", f"guide {slug!r} has no earlier {lang} version")
 
 
 _EDITABLE = ("title", "summary", "sources", "order", "featured", "last_checked")

@@ -1,21 +1,29 @@
 """Anonymous daily usage counts: no cookies, no addresses, nothing about the person.
 
-Two sources feed the same daily counters:
+Each view is counted once, by whoever served it (README "Usage records" tells the same):
 
-- The server counts what it serves (`UsageCounter.count_page`/`count_file`),
-  in memory only; `flush` writes the sums to SQLite in the background, so a
-  request never waits on the database. Only navigations count: requests a
-  service worker makes to fill its cache carry `Sec-Fetch-Dest: empty`.
-  A guide counts as opened when its page (the in-app reader) is shown, or
-  its PDF is opened from anywhere but that page.
-- Browsers report what the server cannot see (a guide opened from the offline
-  cache, a click on the WhatsApp button) with `POST /api/usage`; app.js and
-  the service worker's pwa/sw-usage.js send them:
-  `{"events": [{"id": "<random, 16-64 of A-Z a-z 0-9 _ ->", "type": "guide_open",
-  "guide": "<slug>", "lang": "id", "day": "2026-11-28"}]}`. `type` is one of
-  METRICS; `day` (optional, up to 30 days back) lets a queued offline event
-  count on the day it happened. Each id counts once, however often it is
-  resent, so a service worker may retry until it gets an answer.
+- **The server**, for what it serves itself: a page (`count_page`) or a guide's PDF
+  (`count_file`) shown by a browser without our service worker (a first visit, no JS, an old
+  browser). It counts navigations only: `Sec-Fetch-Dest: document`, or no such header at all.
+- **The service worker**, for every page or PDF it shows. Online, its fetch carries the view's
+  event id in the `Bilang-Usage` header, and the server counts it under that id. When the
+  network does not answer and the worker shows its saved copy, it keeps the same event (same
+  id) and sends it with `POST /api/usage` once the phone is online. Its own fetches (the shell,
+  saved guides) carry `Bilang-Usage: none` and count for nothing, whatever the browser.
+- **The page** (app.js), for a tap on the WhatsApp button, which leaves the site: through the
+  worker's queue, or a beacon without one.
+
+A report is `{"events": [{"id": "<random, 16-64 of A-Z a-z 0-9 _ ->", "type": "page_view",
+"path": "/en/guides/izin-tinggal?src=qr", "day": "2026-11-28"}]}`. A `page_view` names the
+page's path (and query), and counts what the server would have counted for it: the view, the
+guide's open on its page, a QR scan (`src=qr`), a start from the installed app (`src=pwa`).
+Other types are `guide_open` (with `guide` and `lang`: a PDF), `whatsapp` (with `lang`).
+`day` lets an event count on the day it happened, up to 30 days back; an older one is dropped.
+
+Every event id counts once, whether it arrives in a header, in a report, or both, however
+often: ids are kept hashed in `usage_seen` for 40 days, at most `MAX_SEEN_IDS` of them.
+Counting never waits for the database: the server's counts and ids stay in memory until the
+next flush writes them.
 """
 
 from __future__ import annotations
@@ -24,9 +32,10 @@ import csv
 import hashlib
 import io
 import re
+import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -35,25 +44,34 @@ from server.catalog import GuideFile
 from server.clock import office_today
 from server.db import Database
 
-METRICS = ("page_view", "guide_open", "whatsapp", "qr_scan", "pwa_start")
+# The `src` values of the links we hand out, and what each one counts: the one place to add
+# a source (the QR code's URL in office.py, the installed app's start URL in manifest.py).
+SOURCE_METRICS = {"qr": "qr_scan", "pwa": "pwa_start"}
+METRICS = ("page_view", "guide_open", "whatsapp", *SOURCE_METRICS.values())
+# The usage CSV's header row; the admin's usage page explains each column in both languages.
+CSV_COLUMNS = ("day", "metric", "guide", "lang", "count")
 LANGS = ("id", "en")
 MAX_EVENTS = 50
 MAX_BACKDATE_DAYS = 30
-KEEP_SEEN_DAYS = 40
+# Longer than an event may be late, so that a resent event always finds its id.
+KEEP_SEEN_DAYS = MAX_BACKDATE_DAYS + 10
+# The most ids kept (about 120 bytes each on disk, so at most about 60 MB); past it, the
+# oldest go first.
+MAX_SEEN_IDS = 500_000
+# The most ids held in memory between flushes; past it (the database has been failing for a
+# long while), views still count, without their id.
+MAX_PENDING_IDS = 100_000
+USAGE_HEADER = b"bilang-usage"
+NOT_A_VIEW = b"none"
 _EVENT_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _GUIDE_PAGE = re.compile(r"^(?:/en)?/guides/(?P<slug>[a-z0-9-]+)$")
+_MAX_PATH = 512
+# What a report may name by itself; the rest count as part of a `page_view`.
+_REPORTED_ALONE = ("guide_open", "whatsapp")
 
 Key = tuple[str, str, str, str]  # day, metric, guide, lang
+Count = tuple[str, str, str]  # metric, guide, lang
 Headers = Iterable[tuple[bytes, bytes]]
-
-
-def _is_navigation(headers: Headers) -> bool:
-    for name, value in headers:
-        if name == b"sec-fetch-dest" and value != b"document":
-            return False
-        if name in (b"sec-purpose", b"purpose") and b"prefetch" in value:
-            return False
-    return True
 
 
 def _lang_of(path: str) -> str:
@@ -66,64 +84,119 @@ def _guide_of(path: str) -> str:
     return match["slug"] if match else ""
 
 
-class UsageCounter:
-    """Daily counts held in memory until the next flush."""
+def view_counts(path: str, query: str) -> tuple[Count, ...]:
+    """What showing the page at `path?query` counts: the view, and perhaps a guide's open,
+    a QR scan or a start from the installed app."""
+    lang = _lang_of(path)
+    counts: list[Count] = [("page_view", "", lang)]
+    if guide := _guide_of(path):
+        # The guide's page is its reader: showing it is opening the guide.
+        counts.append(("guide_open", guide, lang))
+    if "src=" in query:
+        for source in parse_qs(query).get("src", []):
+            if source in SOURCE_METRICS:
+                counts.append((SOURCE_METRICS[source], "", lang))
+    return tuple(dict.fromkeys(counts))  # `?src=qr&src=qr` is one scan
 
-    def __init__(self) -> None:
-        self._counts: Counter[Key] = Counter()
 
-    def add(self, metric: str, guide: str = "", lang: str = "", day: date | None = None) -> None:
-        self._counts[((day or office_today()).isoformat(), metric, guide, lang)] += 1
+def _request_kind(headers: Headers) -> bytes | None:
+    """The `Bilang-Usage` header of a request from our service worker (an event id, or
+    `none`); `b""` for a browser's own navigation; None for anything else."""
+    navigation = True
+    for name, value in headers:
+        if name == USAGE_HEADER:
+            return value
+        not_shown = (name == b"sec-fetch-dest" and value != b"document") or (
+            name in (b"sec-purpose", b"purpose") and b"prefetch" in value
+        )
+        navigation = navigation and not not_shown
+    return b"" if navigation else None
 
-    def count_page(self, scope: Mapping[str, Any]) -> None:
-        """A page was served: a view, and perhaps a QR scan or a start from the installed app."""
-        if scope["method"] != "GET" or not _is_navigation(scope["headers"]):
-            return
-        lang = _lang_of(scope["path"])
-        self.add("page_view", lang=lang)
-        if guide := _guide_of(scope["path"]):
-            # The guide's page is its reader: showing it is opening the guide.
-            self.add("guide_open", guide, lang)
-        query: bytes = scope.get("query_string", b"")
-        if b"src=" in query:
-            sources = parse_qs(query.decode("latin-1")).get("src", [])
-            if "qr" in sources:
-                self.add("qr_scan", lang=lang)
-            if "pwa" in sources:
-                self.add("pwa_start", lang=lang)
 
-    def count_file(self, scope: Mapping[str, Any], gfile: GuideFile) -> None:
-        """A guide PDF was served. Later parts of a download (Range past 0) are the same open,
-        and so is the PDF opened from the guide's own page, which counted already."""
-        if scope["method"] != "GET" or not _is_navigation(scope["headers"]):
-            return
-        for name, value in scope["headers"]:
-            if name == b"range" and not value.replace(b" ", b"").startswith(b"bytes=0-"):
-                return
-            if name == b"referer" and _guide_of(urlsplit(value.decode("latin-1")).path) == (
-                gfile.slug
-            ):
-                return
-        self.add("guide_open", gfile.slug, gfile.lang)
-
-    def take(self) -> Counter[Key]:
-        counts, self._counts = self._counts, Counter()
-        return counts
-
-    def give_back(self, counts: Counter[Key]) -> None:
-        self._counts.update(counts)
+def hash_id(event_id: str) -> str:
+    """Ids are kept hashed: the random id a phone made never sits on the server."""
+    return hashlib.sha256(event_id.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
 class Event:
+    """One view or tap, counted once under its id."""
+
     id_hash: str
-    metric: str
-    guide: str
-    lang: str
     day: str
+    counts: tuple[Count, ...]
 
 
-def parse_events(body: Any, guides: set[str], today: date | None = None) -> list[Event]:
+@dataclass
+class Pending:
+    """What the server counted since the last flush: plain counts, and views under an id."""
+
+    counts: Counter[Key] = field(default_factory=Counter)
+    events: dict[str, Event] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.counts) or bool(self.events)
+
+
+class UsageCounter:
+    """Daily counts held in memory until the next flush."""
+
+    def __init__(self) -> None:
+        self._pending = Pending()
+
+    def add(self, metric: str, guide: str = "", lang: str = "", day: date | None = None) -> None:
+        self._pending.counts[((day or office_today()).isoformat(), metric, guide, lang)] += 1
+
+    def _count(self, kind: bytes, counts: tuple[Count, ...]) -> None:
+        event_id = kind.decode("latin-1")
+        events = self._pending.events
+        if _EVENT_ID.fullmatch(event_id) and len(events) < MAX_PENDING_IDS:
+            event = Event(hash_id(event_id), office_today().isoformat(), counts)
+            events.setdefault(event.id_hash, event)
+            return
+        for metric, guide, lang in counts:
+            self.add(metric, guide, lang)
+
+    def count_page(self, scope: Mapping[str, Any]) -> None:
+        """A page was served: a view, and perhaps a guide's open, a QR scan or an app start."""
+        kind = _request_kind(scope["headers"])
+        if scope["method"] != "GET" or kind is None or kind == NOT_A_VIEW:
+            return
+        query: bytes = scope.get("query_string", b"")
+        self._count(kind, view_counts(scope["path"], query.decode("latin-1")))
+
+    def count_file(self, scope: Mapping[str, Any], gfile: GuideFile) -> None:
+        """A guide PDF was served. Later parts of a download (Range past 0) are the same open,
+        and so is the PDF opened from the guide's own page, which counted already."""
+        kind = _request_kind(scope["headers"])
+        if scope["method"] != "GET" or kind is None or kind == NOT_A_VIEW:
+            return
+        if not kind:  # the browser's own request; the worker decided these for itself
+            for name, value in scope["headers"]:
+                if name == b"range" and not value.replace(b" ", b"").startswith(b"bytes=0-"):
+                    return
+                if name == b"referer" and _guide_of(urlsplit(value.decode("latin-1")).path) == (
+                    gfile.slug
+                ):
+                    return
+        self._count(kind, (("guide_open", gfile.slug, gfile.lang),))
+
+    def take(self) -> Pending:
+        pending, self._pending = self._pending, Pending()
+        return pending
+
+    def give_back(self, pending: Pending) -> None:
+        self._pending.counts.update(pending.counts)
+        for id_hash, event in pending.events.items():
+            self._pending.events.setdefault(id_hash, event)
+
+
+def parse_events(
+    body: Any,
+    guides: set[str],
+    is_page: Callable[[str], bool],
+    today: date | None = None,
+) -> list[Event]:
     """The valid events of a browser report; the sender cannot fix the rest, so they drop."""
     today = today or office_today()
     raw_events = body.get("events") if isinstance(body, dict) else None
@@ -133,36 +206,46 @@ def parse_events(body: Any, guides: set[str], today: date | None = None) -> list
     for raw in raw_events[:MAX_EVENTS]:
         if not isinstance(raw, dict):
             continue
-        event_id, metric = raw.get("id"), raw.get("type")
-        guide, lang = raw.get("guide") or "", raw.get("lang") or ""
-        if not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id):
+        event_id, day = raw.get("id"), _event_day(raw.get("day"), today)
+        if not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id) or day is None:
             continue
-        if metric not in METRICS or lang not in ("", *LANGS):
-            continue
-        if metric == "guide_open" and guide not in guides:
-            continue
-        if metric != "guide_open":
-            guide = ""
-        events.append(
-            Event(
-                hashlib.sha256(event_id.encode()).hexdigest()[:32],
-                metric,
-                guide,
-                lang,
-                _event_day(raw.get("day"), today).isoformat(),
-            )
-        )
+        counts = _event_counts(raw, guides, is_page)
+        if counts:
+            events.append(Event(hash_id(event_id), day.isoformat(), counts))
     return events
 
 
-def _event_day(raw: object, today: date) -> date:
+def _event_counts(
+    raw: dict[str, Any], guides: set[str], is_page: Callable[[str], bool]
+) -> tuple[Count, ...]:
+    metric, guide, lang = raw.get("type"), raw.get("guide") or "", raw.get("lang") or ""
+    path = raw.get("path")
+    if metric == "page_view":
+        if not isinstance(path, str) or len(path) > _MAX_PATH:
+            return ()
+        parts = urlsplit(path)
+        if not is_page(parts.path):
+            return ()
+        counts = view_counts(parts.path, parts.query)
+        return tuple(c for c in counts if c[0] != "guide_open" or c[1] in guides)
+    if metric not in _REPORTED_ALONE or lang not in ("", *LANGS):
+        return ()
+    if metric == "guide_open" and guide not in guides:
+        return ()
+    return ((metric, guide if metric == "guide_open" else "", lang),)
+
+
+def _event_day(raw: object, today: date) -> date | None:
+    """The day an event happened: as the phone says, today if it says nothing sensible, or
+    None when it is older than the records take late events for."""
     if isinstance(raw, str):
         try:
             day = date.fromisoformat(raw)
         except ValueError:
             return today
-        if today - timedelta(days=MAX_BACKDATE_DAYS) <= day <= today:
-            return day
+        if day < today - timedelta(days=MAX_BACKDATE_DAYS):
+            return None
+        return min(day, today)  # a phone whose clock runs ahead
     return today
 
 
@@ -170,38 +253,18 @@ class UsageStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def flush(self, counts: Counter[Key]) -> None:
-        if not counts:
+    def flush(self, pending: Pending) -> None:
+        """Writes what the server counted: its plain counts, and each view whose id is new."""
+        if not pending:
             return
         with self.db.connect() as conn:
-            conn.executemany(
-                "INSERT INTO usage_daily (day, metric, guide, lang, count) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (day, metric, guide, lang)"
-                " DO UPDATE SET count = count + excluded.count",
-                [(*key, n) for key, n in counts.items()],
-            )
+            _add_counts(conn, [(*key, n) for key, n in pending.counts.items()])
+            _record(conn, pending.events.values())
 
     def record_events(self, events: Iterable[Event]) -> int:
         """Count each event whose id was not seen before; the number counted."""
-        counted = 0
         with self.db.connect() as conn:
-            for event in events:
-                inserted = conn.execute(
-                    "INSERT OR IGNORE INTO usage_seen (id, day) VALUES (?, ?)",
-                    (event.id_hash, event.day),
-                ).rowcount
-                if not inserted:
-                    continue
-                counted += 1
-                conn.execute(
-                    "INSERT INTO usage_daily (day, metric, guide, lang, count)"
-                    " VALUES (?, ?, ?, ?, 1) ON CONFLICT (day, metric, guide, lang)"
-                    " DO UPDATE SET count = count + 1",
-                    (event.day, event.metric, event.guide, event.lang),
-                )
-            cutoff = (office_today() - timedelta(days=KEEP_SEEN_DAYS)).isoformat()
-            conn.execute("DELETE FROM usage_seen WHERE day < ?", (cutoff,))
-        return counted
+            return _record(conn, events)
 
     def rows(self, since: date) -> list[tuple[str, str, str, str, int]]:
         with self.db.connect() as conn:
@@ -213,9 +276,37 @@ class UsageStore:
         return [(r[0], r[1], r[2], r[3], int(r[4])) for r in found]
 
 
+def _add_counts(conn: sqlite3.Connection, rows: list[tuple[str, str, str, str, int]]) -> None:
+    conn.executemany(
+        "INSERT INTO usage_daily (day, metric, guide, lang, count) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (day, metric, guide, lang)"
+        " DO UPDATE SET count = count + excluded.count",
+        rows,
+    )
+
+
+def _record(conn: sqlite3.Connection, events: Iterable[Event]) -> int:
+    counted = 0
+    for event in events:
+        inserted = conn.execute(
+            "INSERT OR IGNORE INTO usage_seen (id, day) VALUES (?, ?)",
+            (event.id_hash, event.day),
+        ).rowcount
+        if inserted:
+            counted += 1
+            _add_counts(conn, [(event.day, *count, 1) for count in event.counts])
+    if counted:
+        cutoff = (office_today() - timedelta(days=KEEP_SEEN_DAYS)).isoformat()
+        conn.execute("DELETE FROM usage_seen WHERE day < ?", (cutoff,))
+        # Rowids grow with each id kept, so the newest MAX_SEEN_IDS stay (cheap: no count).
+        newest = conn.execute("SELECT max(rowid) FROM usage_seen").fetchone()[0] or 0
+        conn.execute("DELETE FROM usage_seen WHERE rowid <= ?", (newest - MAX_SEEN_IDS,))
+    return counted
+
+
 def usage_csv(rows: Iterable[tuple[str, str, str, str, int]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["day", "metric", "guide", "lang", "count"])
+    writer.writerow(CSV_COLUMNS)
     writer.writerows(rows)
     return out.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 
@@ -12,13 +13,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.i18n import LANGS, lang_prefix
-from server.site import LiveSite
+from server.site import LiveSite, Site
 from server.usage import UsageCounter, UsageStore, parse_events
 
 log = logging.getLogger("bilang_karyo")
 
 MAX_REPORT_BYTES = 16 * 1024
 PRIVACY_PATH = "/privacy"
+# Pages Starlette answers that count as views, as the pre-built ones do.
+ROUTED_PAGES = frozenset(lang_prefix(lang) + PRIVACY_PATH for lang in LANGS)
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -48,6 +51,12 @@ async def run_usage_flusher(
         await flush_usage(counter, store)
 
 
+def counted_page(site: Site, path: str) -> bool:
+    """Whether showing `path` counts as a page view: the site's pages, not its files."""
+    prebuilt = site.responses.get(path)
+    return (prebuilt is not None and prebuilt.is_page) or path in ROUTED_PAGES
+
+
 def usage_routes(live: LiveSite, store: UsageStore) -> list[Route]:
     async def report(request: Request) -> Response:
         body = b""
@@ -56,7 +65,9 @@ def usage_routes(live: LiveSite, store: UsageStore) -> list[Route]:
             if len(body) > MAX_REPORT_BYTES:
                 return JSONResponse({"error": "too large"}, 413, headers=_NO_STORE)
         try:
-            events = parse_events(json.loads(body), {g.slug for g in live.site.catalog.guides})
+            site = live.site
+            guides = {g.slug for g in site.catalog.guides}
+            events = parse_events(json.loads(body), guides, functools.partial(counted_page, site))
         except (ValueError, UnicodeDecodeError) as exc:
             return JSONResponse({"error": str(exc)}, 400, headers=_NO_STORE)
         except RecursionError:  # JSON nested deeper than the parser will go

@@ -71,9 +71,16 @@ def build_report(
     return UsageReport(series, totals, top)
 
 
-def chart_svg(report: UsageReport, label: str, legend: dict[str, str]) -> str:
-    """Daily page views (stacked by language) as bars, guide opens as a line."""
+def chart_svg(
+    report: UsageReport, label: tuple[str, str], legend: dict[str, tuple[str, str]]
+) -> str:
+    """Daily page views (stacked by language) as bars, guide opens as a line.
+
+    `label` and each `legend` entry are (Indonesian, English): staff read both, as on the
+    rest of the admin, so the legend gives each in turn, English below in grey.
+    """
     width, height, left, bottom, top = 720, 260, 44, 28, 12
+    name = label[0] if label[0] == label[1] else f"{label[0]} / {label[1]}"
     plot_w, plot_h = width - left - 8, height - bottom - top
     days = report.days
     peak = max(
@@ -82,9 +89,9 @@ def chart_svg(report: UsageReport, label: str, legend: dict[str, str]) -> str:
     scale = max(peak, 1)
     slot = plot_w / max(len(days), 1)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 24}"'
-        f' role="img" aria-label="{escape(label)}" class="chart">',
-        f"<title>{escape(label)}</title>",
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 40}"'
+        f' role="img" aria-label="{escape(name)}" class="chart">',
+        f"<title>{escape(name)}</title>",
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 8}" y2="{top + plot_h}"'
         ' stroke="#333" stroke-width="1"/>',
         f'<text x="{left - 6}" y="{top + 10}" text-anchor="end" font-size="11">{peak}</text>',
@@ -116,10 +123,14 @@ def chart_svg(report: UsageReport, label: str, legend: dict[str, str]) -> str:
     )
     x = left
     for colour, key in ((_RED, "id"), (_GREY, "en"), (_BLUE, "opens")):
+        id_text, en_text = legend[key]
         parts.append(
+            f'<g class="legend" data-key="{key}">'
             f'<rect x="{x}" y="{height + 8}" width="12" height="12" fill="{colour}"/>'
-            f'<text x="{x + 16}" y="{height + 18}" font-size="12">{escape(legend[key])}</text>'
+            f'<text x="{x + 16}" y="{height + 18}" font-size="12">{escape(id_text)}</text>'
+            f'<text x="{x + 16}" y="{height + 34}" font-size="12" fill="#555" lang="en">'
+            f"{escape(en_text)}</text></g>"
         )
-        x += 24 + 8 * len(legend[key])
+        x += 28 + 7 * max(len(id_text), len(en_text))
     parts.append("</svg>")
     return "".join(parts)

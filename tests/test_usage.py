@@ -213,6 +213,15 @@ def test_the_privacy_page_says_what_is_stored(site: TestClient) -> None:
     assert "bk_lang" in page
     english = site.get("/en/privacy").text
     assert "uses no cookies and stores no IP addresses and no personal data" in english
+    # Exactly what is counted, and how each visit counts once, in both languages.
+    for text, words in (
+        (page, ("halaman yang dibuka", "panduan yang dibuka", "kode QR", "ikon aplikasi",
+                "tombol WhatsApp", "dihitung satu kali", "paling lama 40 hari")),
+        (english, ("pages shown", "guides opened", "QR code", "from the installed app",
+                   "WhatsApp button", "counted once", "at most 40 days")),
+    ):  # fmt: skip
+        for word in words:
+            assert word in text, word
 
 
 def test_counts_written_on_shutdown_are_kept(settings: Settings, tmp_path: Path) -> None:
@@ -220,3 +229,154 @@ def test_counts_written_on_shutdown_are_kept(settings: Settings, tmp_path: Path)
         with TestClient(create_app(settings)) as client:
             client.get("/en/", headers=NAVIGATE)
     assert counts(settings)[("page_view", "", "en")] == 2
+
+
+def test_the_chart_legend_and_the_csv_columns_are_explained_in_both_languages(
+    settings: Settings,
+) -> None:
+    with TestClient(create_app(settings)) as client:
+        client.get("/en/", headers=NAVIGATE)
+    app = create_app(settings)
+    app.fallback.state.admin.accounts.add("budi", PASSWORD, "test")  # type: ignore[attr-defined]
+    with TestClient(app) as client:
+        log_in(client)
+        page = client.get("/admin/usage").text
+        header = client.get("/admin/usage.csv").content.decode("utf-8-sig").splitlines()[0]
+    chart = page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    legend = chart.split('class="legend"', 1)[1]
+    for words in ("Halaman (ID)", "Pages (ID)", "Halaman (EN)", "Pages (EN)"):
+        assert words in legend
+    assert "Panduan dibuka" in legend and "Guide opens" in legend
+    explained = page.split('class="csv-columns"', 1)[1].split("</table>", 1)[0]
+    for column in header.split(","):
+        row = explained.split(f'data-column="{column}"', 1)[1].split("</tr>", 1)[0]
+        assert 'lang="en"' in row, f"{column} is explained in Indonesian only"
+    for metric in ("page_view", "guide_open", "whatsapp", "qr_scan", "pwa_start"):
+        assert f'data-value="{metric}"' in explained
+
+
+def worker(event_id: str) -> dict[str, str]:
+    """The headers of a page fetched by our service worker for the person to see."""
+    return {"Sec-Fetch-Dest": "empty", "Sec-Fetch-Mode": "same-origin", "Bilang-Usage": event_id}
+
+
+def test_a_page_the_service_worker_fetches_is_counted_under_its_event_id(
+    settings: Settings,
+) -> None:
+    with TestClient(create_app(settings)) as client:
+        client.get("/en/guides/izin-tinggal?src=qr", headers=worker("nav-0000000000000001"))
+        client.get("/en/guides/izin-tinggal?src=qr", headers=worker("nav-0000000000000001"))
+        client.get("/?src=pwa", headers=worker("nav-0000000000000002"))
+        client.get(file_url(client, "izin-tinggal", "id"), headers=worker("pdf-0000000000000003"))
+        # The worker's own fetches (its shell, saving guides) are no views, on any browser.
+        client.get("/", headers={"Bilang-Usage": "none"})
+        client.get(file_url(client, "antrian-paspor", "id"), headers={"Bilang-Usage": "none"})
+        # The same view, queued while the answer timed out, then sent: still one view.
+        report = client.post(
+            "/api/usage",
+            json={
+                "events": [{"id": "nav-0000000000000002", "type": "page_view", "path": "/?src=pwa"}]
+            },
+        )
+        assert report.json()["received"] == 1
+    assert counts(settings) == {
+        ("page_view", "", "en"): 1,
+        ("guide_open", "izin-tinggal", "en"): 1,
+        ("qr_scan", "", "en"): 1,
+        ("page_view", "", "id"): 1,
+        ("pwa_start", "", "id"): 1,
+        ("guide_open", "izin-tinggal", "id"): 1,
+    }
+
+
+def test_a_view_reported_first_and_fetched_later_is_still_one(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        event = {"id": "nav-0000000000000009", "type": "page_view", "path": "/guides/izin-tinggal"}
+        assert client.post("/api/usage", json={"events": [event]}).json()["counted"] == 1
+        client.get("/guides/izin-tinggal", headers=worker("nav-0000000000000009"))
+    assert counts(settings) == {
+        ("page_view", "", "id"): 1,
+        ("guide_open", "izin-tinggal", "id"): 1,
+    }
+
+
+def test_a_page_seen_offline_counts_what_the_server_would_have_counted(
+    site: TestClient, settings: Settings
+) -> None:
+    three_days_ago = (office_today() - timedelta(days=3)).isoformat()
+    events = [
+        {"id": "off-000000000000001", "type": "page_view", "path": "/en/guides/izin-tinggal"},
+        {"id": "off-000000000000002", "type": "page_view", "path": "/?src=qr&src=qr"},
+        {"id": "off-000000000000003", "type": "page_view", "path": "/search?q=paspor"},
+        {"id": "off-000000000000004", "type": "page_view", "path": "/en/privacy"},
+        {
+            "id": "off-000000000000005",
+            "type": "page_view",
+            "path": "/guides/izin-tinggal",
+            "day": three_days_ago,
+        },
+        # Not pages: dropped, as the server would not count them either.
+        {"id": "off-000000000000006", "type": "page_view", "path": "/api/guides"},
+        {"id": "off-000000000000007", "type": "page_view", "path": "/guides/tidak-ada"},
+        {"id": "off-000000000000008", "type": "page_view", "path": "/" + "x" * 600},
+        # Older than the records take late events for: dropped, not moved to today.
+        {
+            "id": "off-000000000000009",
+            "type": "page_view",
+            "path": "/",
+            "day": (office_today() - timedelta(days=31)).isoformat(),
+        },
+    ]
+    assert site.post("/api/usage", json={"events": events}).json()["counted"] == 5
+    conn = sqlite3.connect(settings.data_dir / DB_NAME)
+    try:
+        rows = conn.execute("SELECT day, metric, guide, lang, count FROM usage_daily").fetchall()
+    finally:
+        conn.close()
+    today = office_today().isoformat()
+    assert sorted(rows) == sorted(
+        [
+            (three_days_ago, "page_view", "", "id", 1),
+            (three_days_ago, "guide_open", "izin-tinggal", "id", 1),
+            (today, "page_view", "", "en", 2),
+            (today, "guide_open", "izin-tinggal", "en", 1),
+            (today, "page_view", "", "id", 2),
+            (today, "qr_scan", "", "id", 1),
+        ]
+    )
+
+
+def test_search_results_and_the_privacy_page_count_as_views(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        client.get("/search?q=paspor", headers=NAVIGATE)
+        client.get("/en/privacy", headers=NAVIGATE)
+        client.get("/en/privacy", headers=worker("nav-0000000000000011"))
+        client.get("/tidak-ada", headers=NAVIGATE)  # an error page is no view
+    assert counts(settings) == {("page_view", "", "id"): 1, ("page_view", "", "en"): 2}
+
+
+def test_the_ids_kept_against_double_counting_are_bounded(
+    site: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("server.usage.MAX_SEEN_IDS", 30)
+    old = (office_today() - timedelta(days=45)).isoformat()
+    conn = sqlite3.connect(settings.data_dir / DB_NAME)
+    with conn:
+        conn.execute("INSERT INTO usage_seen (id, day) VALUES ('from-long-ago', ?)", (old,))
+    conn.close()
+    for batch in range(4):
+        events = [
+            {"id": f"bounded-{batch:02d}-{n:010d}", "type": "whatsapp", "lang": "id"}
+            for n in range(20)
+        ]
+        assert site.post("/api/usage", json={"events": events}).json()["counted"] == 20
+    conn = sqlite3.connect(settings.data_dir / DB_NAME)
+    try:
+        kept = conn.execute("SELECT count(*) FROM usage_seen").fetchone()[0]
+        long_ago = conn.execute("SELECT count(*) FROM usage_seen WHERE day = ?", (old,)).fetchone()
+    finally:
+        conn.close()
+    assert kept == 30
+    assert long_ago[0] == 0
+    # The newest ids are the ones kept: resending the last batch counts nothing.
+    assert site.post("/api/usage", json={"events": events}).json()["counted"] == 0

@@ -219,7 +219,10 @@ def guide_routes(admin: Admin) -> list[Route]:
         raw = str(form.get("version") or "")
         if not raw.isdigit():
             raise PublishError("no_version", f"no version {raw!r}")
-        admin.publisher.rollback(request.path_params["slug"], session.account, to=int(raw))
+        lang = str(form.get("lang") or "") or None
+        admin.publisher.rollback(
+            request.path_params["slug"], session.account, to=int(raw), lang=lang
+        )
 
     def retire(request: Request, session: Session, form: FormData) -> None:
         retired = form.get("retired") == "1"

@@ -13,7 +13,7 @@ from server.admin.guides import staff
 from server.admin.sessions import Session
 from server.audit import ACTIONS, AuditFilter, audit_csv
 from server.clock import office_today
-from server.usage import METRICS, usage_csv
+from server.usage import CSV_COLUMNS, METRICS, usage_csv
 from server.usage_report import DAYS, build_report, chart_svg
 
 
@@ -69,14 +69,24 @@ def record_routes(admin: Admin) -> list[Route]:
         rows = await run(admin.usage.rows, today - timedelta(days=DAYS - 1))
         titles = {g.slug: g.title["id"] for g in admin.live.site.catalog.guides}
         report = build_report(rows, titles, today)
+
+        def both(key: str) -> tuple[str, str]:
+            return admin.messages.get("id", key), admin.messages.get("en", key)
+
         legend = {
-            "id": admin.messages.get("id", "admin_usage_views_id"),
-            "en": admin.messages.get("id", "admin_usage_views_en"),
-            "opens": admin.messages.get("id", "admin_usage_opens"),
+            "id": both("admin_usage_views_id"),
+            "en": both("admin_usage_views_en"),
+            "opens": both("admin_usage_opens"),
         }
-        chart = chart_svg(report, admin.messages.get("id", "admin_usage_chart"), legend)
+        chart = chart_svg(report, both("admin_usage_chart"), legend)
         return admin.page(
-            "admin/usage.html", session, report=report, chart=chart, metrics=METRICS, days=DAYS
+            "admin/usage.html",
+            session,
+            report=report,
+            chart=chart,
+            metrics=METRICS,
+            days=DAYS,
+            csv_columns=CSV_COLUMNS,
         )
 
     async def usage_export(request: Request, session: Session) -> Response:
