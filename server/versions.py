@@ -32,7 +32,11 @@ class Version:
         if self.last_checked:
             return date.fromisoformat(self.last_checked)
         moment = datetime.fromisoformat(self.created_at)
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(office_zone()).date()
+        return (
+            (moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+            .astimezone(office_zone())
+            .date()
+        )
 
 
 def insert_version(conn: sqlite3.Connection, version: Version) -> None:
