@@ -63,6 +63,12 @@ def _check_office(office_file: Path, report: CheckReport) -> None:
     report.ok(
         f"WhatsApp gateway: {office.whatsapp.display_number}, message {office.whatsapp.message!r}"
     )
+    closures = sum(len(place.hours.closures) for place in office.places)
+    specials = sum(len(place.hours.specials) for place in office.places)
+    report.ok(
+        f"time zone {office.timezone} ({office.zone_label}); hours for {len(office.places)} "
+        f"place(s), {closures} dated closure(s), {specials} special day(s)"
+    )
     for warning in office.warnings():
         report.warn(warning)
 

@@ -103,6 +103,10 @@ def test_a_missing_guide_named_in_office_toml_is_flagged_by_check(
         office_file.read_text().replace('"antrian-paspor", "pembuatan-paspor"', '"visa-lama"')
     )
     report = run_check(guides_dir, office_file)
+    assert (
+        "OK",
+        "time zone Asia/Jakarta (WIB); hours for 3 place(s), 2 dated closure(s), 0 special day(s)",
+    ) in report.lines
     assert ("WARN", f"{office_file}: public_service.no_brokers_guides names 'visa-lama', "
             "which is not in the catalog") in report.lines  # fmt: skip
     assert report.problems == 0
