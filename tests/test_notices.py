@@ -197,3 +197,17 @@ def test_the_cli_adds_lists_and_removes(tmp_path: Path, office_file: Path) -> No
     assert gone.returncode == 1 and "no notice #1" in gone.stderr
     actions = [e.action for e in AuditLog(Database(tmp_path / "data")).entries(AuditFilter())]
     assert actions == ["notice_remove", "notice_add"]
+
+
+def test_the_pages_are_built_again_when_a_notice_starts_or_ends(store: NoticeStore) -> None:
+    """So that a browser without JavaScript, and the next phone to install, see it then."""
+    from server.notices import board_from
+
+    starts, ends = NOW + timedelta(hours=1), NOW + timedelta(hours=2)
+    store.add(TEXT, starts, ends, "ayu", now=NOW)
+    board = board_from(store, NOW)
+    assert board.shown == []
+    assert board.key(NOW + timedelta(minutes=59)) == board.key(NOW)
+    assert board.key(starts) != board.key(NOW)
+    assert board_from(store, starts).shown[0].text == TEXT
+    assert board_from(store, ends).notices == ()
