@@ -1,7 +1,8 @@
 /* Bilang Karyo: "Apakah informasi ini membantu? / Was this helpful?" on a guide page.
  *
  * An answer is kept on the phone (localStorage) until the server has it: on weak Wi-Fi, or
- * offline, it is sent at the next page start or when the phone is back online. Each answer
+ * offline, it is sent when the phone is back online with a guide page open, or at the next
+ * start of a guide page. (The landing page leaves this script out: it is for the first visit.) Each answer
  * carries a random id, so one sent twice (the reply was lost) is stored once. Without
  * JavaScript the form posts as it is (server/feedback_api.py answers with a page). */
 (() => {

@@ -208,5 +208,7 @@
     fetchNotices();
   });
   window.addEventListener('online', fetchNotices);
-  fetchNotices();
+  // Without a service worker in control this page came from the server just now, current;
+  // under one it may be the copy saved when the worker was installed.
+  if ('serviceWorker' in navigator && navigator.serviceWorker.controller) fetchNotices();
 })();
