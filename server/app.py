@@ -20,7 +20,9 @@ from starlette.types import ASGIApp
 from server.admin.routes import admin_routes, create_admin
 from server.assets import load_assets
 from server.blobs import BlobStore
+from server.cleanup import remove_orphans
 from server.clock import use_timezone
+from server.db import Database, DatabaseProblem
 from server.fastpath import FastPath, FileBodies
 from server.feedback import FeedbackStore
 from server.feedback_api import feedback_routes
@@ -34,6 +36,7 @@ from server.prebuilt import Prebuilt
 from server.publish import Publisher
 from server.rate_limit import RateLimiter
 from server.reader import ReaderStore
+from server.redirects import RelativeRedirects
 from server.search_page import search_routes
 from server.security import SecurityHeadersMiddleware
 from server.settings import PWA_DIR, Settings
@@ -55,21 +58,41 @@ def create_live_site(settings: Settings) -> LiveSite:
     renderer = PageRenderer(PWA_DIR / "templates", messages, assets)
     store = BlobStore(settings.data_dir / "blobs")
     reader = ReaderStore(settings.data_dir / "reader")
-    return LiveSite(settings.guides_dir, office, store, renderer, assets, reader)
+    return LiveSite(
+        settings.guides_dir,
+        office,
+        store,
+        renderer,
+        assets,
+        reader,
+        max_file_bytes=settings.max_upload_mb * 1024 * 1024,
+    )
 
 
 def create_app(settings: Settings) -> ASGIApp:
     live = create_live_site(settings)
+    # The public site needs no database: a damaged, vanished, locked or full one is
+    # reported in /healthz and by the admin, and the site serves guides/ regardless.
+    db = Database(settings.data_dir, open_now=False)
+    try:
+        db.ensure()
+    except DatabaseProblem as problem:
+        live.status.report("database", str(problem))
     publisher = Publisher(
         settings.guides_dir,
         settings.data_dir,
+        db=db,
         max_bytes=settings.max_upload_mb * 1024 * 1024,
         on_change=live.reload,
     )
     live.notice_store = NoticeStore(publisher.db)
     # Finishes a publish a crash interrupted, and records hand-copied PDFs, before serving.
-    refresh = functools.partial(FolderSync(publisher).refresh, live.reload)
+    refresh = functools.partial(FolderSync(publisher, live.status).refresh, live.reload)
     refresh()
+    try:
+        remove_orphans(publisher, live)
+    except Exception as exc:  # the database unreadable, say: keep everything, serve on
+        log.warning("leftovers of stopped publishes not checked: %s", exc)
     admin = create_admin(settings, live, publisher)
     usage, usage_store = UsageCounter(), UsageStore(publisher.db)
     shown_paths = ShownPaths(settings.guides_dir, settings.data_dir, settings.office_file)
@@ -111,7 +134,12 @@ def create_app(settings: Settings) -> ASGIApp:
             if settings.watch:
                 tasks.start_soon(watch_guides, live, stop, settings.watch_step_ms, refresh)
             tasks.start_soon(
-                run_usage_flusher, usage, usage_store, stop, settings.usage_flush_seconds
+                run_usage_flusher,
+                usage,
+                usage_store,
+                stop,
+                settings.usage_flush_seconds,
+                live.status,
             )
             tasks.start_soon(watch_notices, live, stop, settings.notice_check_seconds)
             yield
@@ -128,15 +156,17 @@ def create_app(settings: Settings) -> ASGIApp:
         *feedback_routes(
             live,
             FeedbackStore(publisher.db),
-            RateLimiter(settings.feedback_per_minute, 60.0),
-            RateLimiter(settings.feedback_overall_per_minute, 60.0),
+            RateLimiter(settings.feedback_per_minute, burst=settings.feedback_per_minute),
+            RateLimiter(
+                settings.feedback_overall_per_minute, burst=settings.feedback_overall_per_minute
+            ),
         ),
         *search_routes(live),
         *admin_routes(admin),
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeadersMiddleware)],
+        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(RelativeRedirects)],
         exception_handlers={HTTPException: error_page, Exception: error_page},
         lifespan=lifespan,
     )

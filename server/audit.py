@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import ipaddress
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
 
-from server.db import Database, utc_now
+from server.db import SIGN_IN_RETENTION_DAYS, Database, utc_now
+
+SIGN_IN_ACTIONS = ("login", "login_failed", "logout")
 
 ACTIONS = (
     "publish",
@@ -50,6 +54,26 @@ class AuditFilter:
     actor: str = ""
     since: str = ""  # an ISO date; entries on or after it
     until: str = ""  # an ISO date; entries on or before it
+
+
+def shorten_address(address: str) -> str:
+    """The network an address belongs to, not the address: 203.0.113.0/24, 2001:db8:1::/48.
+
+    Enough for staff to tell the office's network from a stranger's, not enough to
+    name one applicant's or staff member's device.
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "unknown"
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def shorten_detail(detail: str) -> str:
+    """A sign-in record's detail ("<address> (locked)") with the address shortened."""
+    address, _, rest = str(detail).partition(" ")
+    return f"{shorten_address(address)} {rest}".strip()
 
 
 def record(
@@ -110,6 +134,20 @@ class AuditLog:
         with self.db.connect() as conn:
             rows = conn.execute(sql, params).fetchall()
         return [AuditEntry(**dict(row)) for row in rows]
+
+    def prune_sign_ins(self, now: datetime | None = None) -> int:
+        """Delete sign-in records older than the retention; the number deleted.
+
+        The database allows this deletion only (see the audit_no_delete trigger).
+        """
+        # A minute of slack, so the database's own clock (the trigger) agrees.
+        cutoff = (now or datetime.now(UTC)) - timedelta(days=SIGN_IN_RETENTION_DAYS, minutes=1)
+        marks = ", ".join("?" for _ in SIGN_IN_ACTIONS)
+        with self.db.connect() as conn:
+            return conn.execute(
+                f"DELETE FROM audit WHERE action IN ({marks}) AND at < ?",
+                (*SIGN_IN_ACTIONS, cutoff.isoformat(timespec="seconds")),
+            ).rowcount
 
     def actors(self) -> list[str]:
         with self.db.connect() as conn:

@@ -113,11 +113,16 @@ class _FileFacts:
 class FileCache:
     """Remembers each PDF's hash and page count while its size and mtime stay the same."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_bytes: int | None = None) -> None:
         self._facts: dict[Path, _FileFacts] = {}
+        self.max_bytes = max_bytes
 
     def facts(self, path: Path, store: BlobStore) -> _FileFacts:
         stat = path.stat()
+        if self.max_bytes is not None and stat.st_size > self.max_bytes:
+            # The same limit as an upload: a larger file dropped into guides/ is not served.
+            limit = f"{self.max_bytes / (1024 * 1024):g} MB"
+            raise CatalogError(f"{path}: the file is larger than the limit of {limit}")
         key = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
         known = self._facts.get(path)
         if known and known.stat_key == key and store.has(known.sha256):
@@ -136,10 +141,16 @@ class FileCache:
         return facts
 
 
-def load_catalog(guides_dir: Path, store: BlobStore, cache: FileCache | None = None) -> Catalog:
+def load_catalog(
+    guides_dir: Path,
+    store: BlobStore,
+    cache: FileCache | None = None,
+    skipped: list[str] | None = None,
+) -> Catalog:
     """Read the catalog and every PDF it names; raise `CatalogError` if any is unusable.
 
-    Valid PDFs are copied into `store`; the result refers to them by hash only.
+    Valid PDFs are copied into `store`; the result refers to them by hash only. With
+    `skipped` (a list), an unusable PDF is left out instead, and the reason added to it.
     """
     cache = cache or FileCache()
     catalog_path = guides_dir / CATALOG_NAME
@@ -164,13 +175,18 @@ def load_catalog(guides_dir: Path, store: BlobStore, cache: FileCache | None = N
             if name not in pdf_names:
                 warnings.append(f"guide '{entry.slug}': files.{lang} = {name!r} is missing")
                 continue
-            files[lang] = _guide_file(guides_dir, entry.slug, lang, name, store, cache)
+            try:
+                files[lang] = _guide_file(guides_dir, entry.slug, lang, name, store, cache)
+            except CatalogError as exc:
+                if skipped is None:
+                    raise
+                skipped.append(str(exc))
         if not files:
             warnings.append(f"guide '{entry.slug}' has no PDF files and is not shown")
             continue
         guides.append(_guide(entry, files))
 
-    _add_dropped_files(guides_dir, pdf_names - referenced, guides, warnings, store, cache)
+    _add_dropped_files(guides_dir, pdf_names - referenced, guides, warnings, store, cache, skipped)
     guides.sort(key=lambda g: (g.order, g.slug))
     return Catalog(guides=tuple(guides), warnings=tuple(warnings))
 
@@ -216,6 +232,7 @@ def _add_dropped_files(
     warnings: list[str],
     store: BlobStore,
     cache: FileCache,
+    skipped: list[str] | None = None,
 ) -> None:
     """Serve PDFs dropped in without a catalog entry, so a new guide shows up at once."""
     for name in sorted(names):
@@ -224,7 +241,13 @@ def _add_dropped_files(
             warnings.append(f"{name}: ignored; name it <slug>.id.pdf or <slug>.en.pdf")
             continue
         slug, lang = match["slug"], match["lang"]
-        gfile = _guide_file(guides_dir, slug, lang, name, store, cache)
+        try:
+            gfile = _guide_file(guides_dir, slug, lang, name, store, cache)
+        except CatalogError as exc:
+            if skipped is None:
+                raise
+            skipped.append(str(exc))
+            continue
         index = next((i for i, g in enumerate(guides) if g.slug == slug), None)
         if index is not None and lang not in guides[index].files:
             old = guides[index]

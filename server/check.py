@@ -157,6 +157,8 @@ def _check_live(url: str, report: CheckReport) -> None:
     except (urllib.error.URLError, OSError, ValueError) as exc:
         report.fail(f"{url}/healthz does not answer: {exc}")
         return
+    for source, cause in (health.get("problems") or {}).items():
+        report.fail(f"the running site reports a problem ({source}): {cause}")
     if health.get("last_error"):
         report.fail(f"the running site could not load the catalog: {health['last_error']}")
     else:

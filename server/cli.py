@@ -18,6 +18,7 @@ from server.cli_admin import (
     add_admin_commands,
     run_admin_command,
 )
+from server.cli_db import add_db_commands, run_db_command
 from server.cli_notice import add_notice_command, run_notice_command
 from server.office import OfficeError, load_office
 from server.settings import ENV_PREFIX, Settings, SettingsError, parse_port
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common_options(qr)
     add_admin_commands(commands, _common_options)
     add_notice_command(commands, _common_options, actor_option)
+    add_db_commands(commands, _common_options)
     return parser
 
 
@@ -101,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_admin_command(settings, args)
         if args.command == "notice":
             return run_notice_command(settings, args, actor_name)
+        if args.command == "db":
+            return run_db_command(settings, args)
         return _qr(settings, args.out)
     except (SettingsError, OfficeError) as exc:
         print(f"bilang-karyo: {exc}", file=sys.stderr)
@@ -111,6 +115,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import create_app
+    from server.http_guard import KEEP_ALIVE_SECONDS, GuardedHttpToolsProtocol
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     # Fail before uvicorn starts, with the settings error alone on screen.
@@ -124,6 +129,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         "forwarded_allow_ips": args.forwarded_allow_ips
         or os.environ.get(ENV_PREFIX + "FORWARDED_ALLOW_IPS", "127.0.0.1"),
         "server_header": False,
+        # Request heads over 16 KB are refused while they arrive, and a head must be
+        # complete within 15 s (see http_guard.py); idle connections close after 5 s.
+        "http": GuardedHttpToolsProtocol,
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
     }
     print(
         f"Bilang Karyo: serving {settings.guides_dir} at http://{settings.host}:{settings.port}",

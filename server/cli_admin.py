@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -12,6 +13,7 @@ from pathlib import Path
 from server.accounts import AccountError, Accounts
 from server.cli_render import render_version
 from server.clock import office_time
+from server.db import DB_NAME, DatabaseProblem, problem_of
 from server.i18n import format_size, load_messages
 from server.publish import Publisher
 from server.publish_checks import GuideTexts, Outcome, PublishError
@@ -101,6 +103,22 @@ def actor_name(args: argparse.Namespace) -> str:
 
 
 def run_admin_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Runs one command; a database or disk problem is a clear message, never a traceback."""
+    try:
+        return _run(settings, args)
+    except (DatabaseProblem, sqlite3.Error, OSError) as exc:
+        db_path = settings.data_dir / DB_NAME
+        problem = problem_of(exc, db_path)
+        if problem is None:  # an OSError about some other file
+            assert isinstance(exc, OSError)
+            name = exc.filename or ""
+            print(f"bilang-karyo: {name}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        print(f"bilang-karyo: {problem}", file=sys.stderr)
+        return 1
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
     publisher = Publisher(
         settings.guides_dir, settings.data_dir, max_bytes=settings.max_upload_mb * 1024 * 1024
     )
@@ -123,6 +141,13 @@ def run_admin_command(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     except FileNotFoundError as exc:
         print(f"bilang-karyo: {exc.filename}: no such file", file=sys.stderr)
+        return 2
+    except IsADirectoryError as exc:
+        print(
+            f"bilang-karyo: {exc.filename}: is a folder; give the PDF file itself, "
+            "e.g. guides-baru/pembuatan-paspor.pdf",
+            file=sys.stderr,
+        )
         return 2
     print(_describe(outcome))
     if outcome.changed and outcome.new_sha256:

@@ -10,7 +10,6 @@ database, so a flood costs the site little and changes nothing else.
 from __future__ import annotations
 
 import json
-import math
 import secrets
 import urllib.parse
 from typing import Any
@@ -23,7 +22,7 @@ from starlette.routing import Route
 from server.clock import office_today
 from server.feedback import MAX_BODY_BYTES, FeedbackError, FeedbackStore, parse_answer
 from server.i18n import lang_prefix
-from server.rate_limit import RateLimiter
+from server.rate_limit import RateLimiter, retry_after
 from server.site import LiveSite
 
 FEEDBACK_URL = "/api/feedback"
@@ -83,15 +82,14 @@ def feedback_routes(
 
 
 def _limit(request: Request, per_address: RateLimiter, overall: RateLimiter) -> None:
+    """The address's allowance, then everyone's (a flood from many addresses)."""
     address = request.client.host if request.client else "unknown"
     for limiter, key in ((per_address, address), (overall, "*")):
-        wait = limiter.hit(key)
-        if wait:
+        wait = limiter.take(key)
+        if wait is not None:
+            seconds = retry_after(wait)
             raise Refusal(
-                429,
-                "rate",
-                f"too many answers; try again in {math.ceil(wait)} s",
-                {"Retry-After": str(math.ceil(wait))},
+                429, "rate", f"too many answers; try again in {seconds} s", {"Retry-After": seconds}
             )
 
 

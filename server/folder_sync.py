@@ -9,9 +9,10 @@ from pathlib import Path
 from server.audit import record
 from server.blobs import sha256_hex
 from server.catalog_file import CATALOG_NAME
-from server.db import utc_now
+from server.db import DatabaseProblem, problem_of, utc_now
 from server.publish import FOLDER_ACTOR, Publisher
 from server.publish_checks import Outcome, PublishError, dropped_owner
+from server.site import ReloadStatus
 
 log = logging.getLogger("bilang_karyo")
 
@@ -19,18 +20,38 @@ log = logging.getLogger("bilang_karyo")
 class FolderSync:
     """What the watcher runs: finish half-done changes, record dropped files, reload."""
 
-    def __init__(self, publisher: Publisher) -> None:
+    def __init__(self, publisher: Publisher, status: ReloadStatus | None = None) -> None:
         self.publisher = publisher
+        self.status = status or ReloadStatus()
 
     def refresh(self, reload: Callable[[], bool]) -> bool:
-        """Finish any half-done change, record files dropped into guides/, then reload."""
-        with self.publisher.lock.held():
-            try:
-                self.publisher.journal.recover()
-                self.sync()
-            except (OSError, PublishError) as exc:
-                log.error("guides/ not synchronised: %s", exc)
+        """Finish any half-done change, record files dropped into guides/, then reload.
+
+        Nothing here may stop the watcher or the server's start: a locked or damaged
+        database, a full disk, a hostile file are reported (`/healthz`: "degraded",
+        with the cause) and tried again by the watcher.
+        """
+        try:
+            with self.publisher.lock.held():
+                try:
+                    self.publisher.journal.recover()
+                    self.sync()
+                except Exception as exc:
+                    self._report(exc, "guides/ not recorded as versions yet")
+                else:
+                    self.status.clear("guides_sync")
+                    self.status.clear("database")
+                return reload()
+        except Exception as exc:
+            self._report(exc, "guides/ not synchronised")
             return reload()
+
+    def _report(self, exc: Exception, what: str) -> None:
+        problem = problem_of(exc, self.publisher.db.path)
+        if isinstance(problem, DatabaseProblem) and problem.key in ("db_missing", "db_damaged"):
+            self.status.report("database", str(problem))
+        else:
+            self.status.report("guides_sync", f"{what}: {_cause(problem or exc)}")
 
     def sync(self) -> list[Outcome]:
         """Record, as new versions, PDFs that were copied into guides/ by hand.
@@ -88,3 +109,7 @@ class FolderSync:
                     new_sha256=digest,
                     detail=CATALOG_NAME,
                 )
+
+
+def _cause(exc: BaseException) -> str:
+    return f"{exc}" if str(exc) else type(exc).__name__

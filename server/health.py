@@ -20,7 +20,7 @@ def health_report(live: LiveSite) -> tuple[int, dict[str, Any]]:
     warnings = [*site.office.warnings(), *catalog.warnings]
     if not catalog.guides:
         state, code = "error", 503
-    elif status.last_error:
+    elif status.last_error or status.problems:
         state, code = "degraded", 200
     elif warnings:
         state, code = "warn", 200
@@ -37,6 +37,7 @@ def health_report(live: LiveSite) -> tuple[int, dict[str, Any]]:
         },
         "last_error": status.last_error,
         "last_error_at": status.last_error_at.isoformat() if status.last_error_at else None,
+        "problems": dict(status.problems),
         "warnings": warnings,
         "reader": reader_report(live),
     }

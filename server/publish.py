@@ -44,6 +44,7 @@ from server.publish_checks import (
     check_space,
     disk_errors,
     read_limited,
+    too_large,
 )
 from server.versions import Version, Versions, next_number, rollback_target
 
@@ -282,6 +283,8 @@ class Publisher:
         The file stays as it is (a copy may still be going on); `None` when it
         is already the current version. Call with the lock held.
         """
+        if path.stat().st_size > self.max_bytes:
+            raise too_large(self.max_bytes)
         current = self.versions.current(slug, lang)
         digest = self.hash_file(path)
         if current is not None and current.sha256 == digest:

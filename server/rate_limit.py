@@ -1,53 +1,58 @@
-"""A per-key sliding-window rate limiter, kept in memory: at most `limit` hits per window.
+"""A per-address rate limit (token bucket) for public endpoints that write to the database.
 
-Used by `/api/feedback` with the client's address as the key. Addresses live only here, in
-memory, and only as long as the window: nothing is written to disk.
+    limiter = RateLimiter(per_minute=120, burst=120)
+    wait = limiter.take(address, cost=len(events))
+    if wait is not None:  # refuse with 429 and `Retry-After: ceil(wait)`
+
+Memory is bounded: at most `max_keys` addresses are remembered (the least
+recently seen are forgotten first, which only ever makes the limit kinder).
+Kept in memory, per process: the limit applies per worker.
 """
 
 from __future__ import annotations
 
+import math
+import threading
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
 
 
 class RateLimiter:
-    """`hit(key)` answers 0.0 when the hit is allowed (and counts it), or the seconds to wait.
-
-    At most `max_keys` keys are tracked; past that the oldest are forgotten, so a flood of
-    addresses cannot grow the memory without bound.
-    """
-
     def __init__(
         self,
-        limit: int,
-        window_seconds: float = 60.0,
+        per_minute: float,
+        burst: float,
         max_keys: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
-        self.limit = limit
-        self.window = window_seconds
+        self.rate = per_minute / 60.0
+        self.burst = burst
         self.max_keys = max_keys
         self.clock = clock
-        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # tokens, at
+        self._lock = threading.Lock()
 
-    def hit(self, key: str) -> float:
+    def take(self, key: str, cost: float = 1.0) -> float | None:
+        """Spend `cost` from `key`'s allowance: None if allowed, else seconds to wait.
+
+        A refused request spends nothing. A cost larger than the burst is never allowed.
+        """
         now = self.clock()
-        hits = self._hits.get(key)
-        if hits is None:
-            hits = self._hits[key] = deque()
-            while len(self._hits) > self.max_keys:
-                self._hits.popitem(last=False)
-        else:
-            self._hits.move_to_end(key)
-        while hits and hits[0] <= now - self.window:
-            hits.popleft()
-        if len(hits) >= self.limit:
-            return max(hits[0] + self.window - now, 0.001)
-        hits.append(now)
-        return 0.0
+        with self._lock:
+            tokens, at = self._buckets.pop(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - at) * self.rate)
+            if tokens >= cost:
+                tokens -= cost
+                wait = None
+            else:
+                wait = (cost - tokens) / self.rate if cost <= self.burst else math.inf
+            self._buckets[key] = (tokens, now)
+            while len(self._buckets) > self.max_keys:
+                self._buckets.popitem(last=False)
+        return wait
 
-    def __len__(self) -> int:
-        return len(self._hits)
+
+def retry_after(wait: float) -> str:
+    """A `Retry-After` value for a wait from `RateLimiter.take`."""
+    return str(max(1, math.ceil(min(wait, 3600.0))))

@@ -175,6 +175,18 @@ class ReloadStatus:
     last_error_at: datetime | None = None
     last_success_at: datetime | None = None
     reloads: int = 0
+    # Other things that are failing and being retried, by source ("guides_sync", "usage",
+    # "database", "watcher"): the site serves on, `/healthz` says "degraded" and why.
+    problems: dict[str, str] = field(default_factory=dict)
+
+    def report(self, source: str, cause: str) -> None:
+        if self.problems.get(source) != cause:
+            log.error("%s: %s (still serving; retrying)", source, cause)
+        self.problems[source] = cause
+
+    def clear(self, source: str) -> None:
+        if self.problems.pop(source, None) is not None:
+            log.info("%s: working again", source)
 
 
 class LiveSite:
@@ -192,6 +204,7 @@ class LiveSite:
         renderer: PageRenderer,
         assets: Assets,
         reader: ReaderStore | None = None,
+        max_file_bytes: int | None = None,
     ) -> None:
         self.guides_dir = guides_dir
         self.office = office
@@ -202,7 +215,7 @@ class LiveSite:
         # Set by create_app once the database is open; None builds pages without notices.
         self.notice_store: NoticeStore | None = None
         self.status = ReloadStatus()
-        self._cache = FileCache()
+        self._cache = FileCache(max_file_bytes)
         self._lock = threading.Lock()
         # Each finished render rebuilds the site, so that its guide page shows the reader.
         self.reader_queue = (
@@ -213,19 +226,31 @@ class LiveSite:
     def reload(self) -> bool:
         """Load the catalog from disk; True when the new one is now served."""
         with self._lock:
+            # With no good catalog yet (the server starting), a bad PDF is left out and
+            # the rest served; later, any bad file keeps the last good catalog serving.
+            skipped: list[str] | None = [] if self.status.last_success_at is None else None
             try:
-                catalog = load_catalog(self.guides_dir, self.store, self._cache)
-            except (CatalogError, OSError) as exc:
-                # OSError: a PDF that cannot be read, or no room to store it (a full disk).
-                self.status.last_error = str(exc)
+                catalog = load_catalog(self.guides_dir, self.store, self._cache, skipped)
+            except Exception as exc:
+                # CatalogError names the file and the reason; OSError is a PDF that cannot be
+                # read or no room to store it (a full disk); anything else is our own bug,
+                # which must not stop the site either.
+                if not isinstance(exc, CatalogError | OSError):
+                    log.exception("catalog load failed unexpectedly")
+                self.status.last_error = str(exc) or type(exc).__name__
                 self.status.last_error_at = datetime.now(UTC)
                 log.error("catalog not loaded, still serving the last good one: %s", exc)
                 return False
             for warning in catalog.warnings:
                 log.warning("catalog: %s", warning)
             self.site = self._build(catalog)
-            self.status.last_error = None
-            self.status.last_error_at = None
+            if skipped:
+                self.status.last_error = "; ".join(skipped)
+                self.status.last_error_at = datetime.now(UTC)
+                log.error("left out of the catalog: %s", self.status.last_error)
+            else:
+                self.status.last_error = None
+                self.status.last_error_at = None
             self.status.last_success_at = datetime.now(UTC)
             self.status.reloads += 1
             log.info("catalog %s loaded: %d guides", catalog.version, len(catalog.guides))

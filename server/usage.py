@@ -58,6 +58,9 @@ KEEP_SEEN_DAYS = MAX_BACKDATE_DAYS + 10
 # The most ids kept (about 120 bytes each on disk, so at most about 60 MB); past it, the
 # oldest go first.
 MAX_SEEN_IDS = 500_000
+# However many browsers (or flooding addresses) report, at most this many events are kept
+# per day (and counted); the rest are dropped. With the per-address limit of usage_api.py.
+MAX_STORED_PER_DAY = 50_000
 # The most ids held in memory between flushes; past it (the database has been failing for a
 # long while), views still count, without their id.
 MAX_PENDING_IDS = 100_000
@@ -287,7 +290,15 @@ def _add_counts(conn: sqlite3.Connection, rows: list[tuple[str, str, str, str, i
 
 def _record(conn: sqlite3.Connection, events: Iterable[Event]) -> int:
     counted = 0
+    stored: dict[str, int] = {}
     for event in events:
+        if event.day not in stored:
+            stored[event.day] = conn.execute(
+                "SELECT COUNT(*) FROM usage_seen WHERE day = ?", (event.day,)
+            ).fetchone()[0]
+        if stored[event.day] >= MAX_STORED_PER_DAY:
+            continue
+        stored[event.day] += 1
         inserted = conn.execute(
             "INSERT OR IGNORE INTO usage_seen (id, day) VALUES (?, ?)",
             (event.id_hash, event.day),

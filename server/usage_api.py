@@ -13,19 +13,26 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.i18n import LANGS, lang_prefix
-from server.site import LiveSite, Site
+from server.rate_limit import RateLimiter, retry_after
+from server.site import LiveSite, ReloadStatus, Site
 from server.usage import UsageCounter, UsageStore, parse_events
 
 log = logging.getLogger("bilang_karyo")
 
 MAX_REPORT_BYTES = 16 * 1024
+# Events one address may report (page views the service worker kept, guide opens, clicks):
+# Wi-Fi puts every phone behind one address, so the allowance is wide, but bounded.
+EVENTS_PER_MINUTE = 300
+EVENTS_BURST = 300
 PRIVACY_PATH = "/privacy"
 # Pages Starlette answers that count as views, as the pre-built ones do.
 ROUTED_PAGES = frozenset(lang_prefix(lang) + PRIVACY_PATH for lang in LANGS)
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-async def flush_usage(counter: UsageCounter, store: UsageStore) -> None:
+async def flush_usage(
+    counter: UsageCounter, store: UsageStore, status: ReloadStatus | None = None
+) -> None:
     counts = counter.take()
     if not counts:
         return
@@ -33,22 +40,31 @@ async def flush_usage(counter: UsageCounter, store: UsageStore) -> None:
         # Shielded: a shutdown must not drop counts already taken from memory.
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(store.flush, counts)
-    except Exception:  # a full or locked disk must not stop the site
-        log.exception("usage counts not saved yet; trying again at the next flush")
+    except Exception as exc:  # a full, locked or damaged database must not stop the site
+        log.warning("usage counts not saved yet; trying again at the next flush: %s", exc)
         counter.give_back(counts)
+        if status is not None:
+            status.report("usage", f"usage counts not saved yet, kept in memory: {exc}")
+    else:
+        if status is not None:
+            status.clear("usage")
 
 
 async def run_usage_flusher(
-    counter: UsageCounter, store: UsageStore, stop: anyio.Event, seconds: float
+    counter: UsageCounter,
+    store: UsageStore,
+    stop: anyio.Event,
+    seconds: float,
+    status: ReloadStatus | None = None,
 ) -> None:
     """Writes the counters out every `seconds`, and once more when the server stops."""
     try:
         while not stop.is_set():
             with anyio.move_on_after(seconds):
                 await stop.wait()
-            await flush_usage(counter, store)
+            await flush_usage(counter, store, status)
     finally:
-        await flush_usage(counter, store)
+        await flush_usage(counter, store, status)
 
 
 def counted_page(site: Site, path: str) -> bool:
@@ -58,7 +74,10 @@ def counted_page(site: Site, path: str) -> bool:
 
 
 def usage_routes(live: LiveSite, store: UsageStore) -> list[Route]:
+    limiter = RateLimiter(per_minute=EVENTS_PER_MINUTE, burst=EVENTS_BURST)
+
     async def report(request: Request) -> Response:
+        address = request.client.host if request.client else "unknown"
         body = b""
         async for chunk in request.stream():
             body += chunk
@@ -72,6 +91,13 @@ def usage_routes(live: LiveSite, store: UsageStore) -> list[Route]:
             return JSONResponse({"error": str(exc)}, 400, headers=_NO_STORE)
         except RecursionError:  # JSON nested deeper than the parser will go
             return JSONResponse({"error": "nested too deeply"}, 400, headers=_NO_STORE)
+        wait = limiter.take(address, cost=max(1, len(events)))
+        if wait is not None:
+            return JSONResponse(
+                {"error": "too many events from this address; try again later"},
+                429,
+                headers={**_NO_STORE, "Retry-After": retry_after(wait)},
+            )
         counted = await anyio.to_thread.run_sync(store.record_events, events)
         return JSONResponse({"received": len(events), "counted": counted}, headers=_NO_STORE)
 

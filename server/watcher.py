@@ -37,22 +37,43 @@ async def watch_guides(
     reload = refresh or live.reload
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(_retry_while_broken, live, stop, reload)
-        async for changes in awatch(
-            live.guides_dir,
-            watch_filter=is_relevant,
-            step=step_ms,
-            stop_event=stop,
-            recursive=False,
-        ):
-            log.info("guides/ changed: %s", ", ".join(sorted(Path(p).name for _, p in changes)))
-            await anyio.to_thread.run_sync(reload)
+        while not stop.is_set():
+            try:
+                async for changes in awatch(
+                    live.guides_dir,
+                    watch_filter=is_relevant,
+                    step=step_ms,
+                    stop_event=stop,
+                    recursive=False,
+                ):
+                    names = ", ".join(sorted(Path(p).name for _, p in changes))
+                    log.info("guides/ changed: %s", names)
+                    await guarded_reload(live, reload)
+                live.status.clear("watcher")
+            except Exception as exc:
+                # guides/ gone or unreadable, the watch limit reached...: say so, and try again.
+                live.status.report("watcher", f"cannot watch {live.guides_dir}: {exc}")
+                with anyio.move_on_after(RETRY_SECONDS):
+                    await stop.wait()
         tasks.cancel_scope.cancel()
+
+
+async def guarded_reload(live: LiveSite, reload: Callable[[], bool]) -> None:
+    """Run `reload`; whatever it raises is reported in /healthz and retried, never fatal."""
+    try:
+        await anyio.to_thread.run_sync(reload)
+    except Exception as exc:
+        log.exception("reloading guides/ failed")
+        live.status.report("watcher", f"reloading guides/ failed: {exc or type(exc).__name__}")
+    else:
+        live.status.clear("watcher")
 
 
 async def _retry_while_broken(
     live: LiveSite, stop: anyio.Event, reload: Callable[[], bool]
 ) -> None:
     while not stop.is_set():
-        await anyio.sleep(RETRY_SECONDS)
-        if live.status.last_error:
-            await anyio.to_thread.run_sync(reload)
+        with anyio.move_on_after(RETRY_SECONDS):
+            await stop.wait()
+        if not stop.is_set() and (live.status.last_error or live.status.problems):
+            await guarded_reload(live, reload)

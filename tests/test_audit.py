@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,8 @@ from starlette.testclient import TestClient
 
 from server.accounts import Accounts
 from server.app import create_app
-from server.audit import AuditEntry, AuditFilter, AuditLog, audit_csv
-from server.db import DB_NAME
+from server.audit import AuditEntry, AuditFilter, AuditLog, audit_csv, record, shorten_address
+from server.db import DB_NAME, SIGN_IN_RETENTION_DAYS, Database
 from server.publish import Publisher
 from server.publish_checks import GuideTexts
 from server.settings import Settings
@@ -127,3 +128,52 @@ def test_filter_and_csv_export_in_the_admin(settings: Settings) -> None:
     everything = audit_csv(admin.audit.entries(AuditFilter(action="reorder"), None))
     # A spreadsheet must not run what someone typed as a name.
     assert "'=HYPERLINK" in everything
+
+
+# Addresses and retention (issue 11) --------------------------------------------------
+
+
+def test_sign_in_records_keep_the_network_not_the_address() -> None:
+    assert shorten_address("203.0.113.77") == "203.0.113.0/24"
+    assert shorten_address("2001:db8:1:2:3::9") == "2001:db8:1::/48"
+    assert shorten_address("testclient") == "unknown"
+
+
+def test_old_sign_in_records_are_pruned_and_nothing_else_can_be(tmp_path: Path) -> None:
+    db = Database(tmp_path / "data")
+    old = (datetime.now(UTC) - timedelta(days=SIGN_IN_RETENTION_DAYS + 5)).isoformat()
+    with db.connect() as conn:
+        for action in ("login", "login_failed", "logout", "publish"):
+            record(conn, "budi", action, detail="203.0.113.0/24", at=old)
+        record(conn, "budi", "login_failed", detail="203.0.113.0/24")
+    log = AuditLog(db)
+    assert log.prune_sign_ins() == 3
+    assert sorted(e.action for e in log.entries()) == ["login_failed", "publish"]
+    with db.connect() as conn, pytest.raises(sqlite3.IntegrityError):
+        conn.execute("DELETE FROM audit WHERE action = 'publish'")
+    with db.connect() as conn, pytest.raises(sqlite3.IntegrityError):
+        conn.execute("DELETE FROM audit WHERE action = 'login_failed'")  # a recent one
+
+
+def test_a_version_1_database_has_its_addresses_shortened(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    conn = sqlite3.connect(data_dir / DB_NAME)
+    conn.executescript(
+        """
+        CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,
+            actor TEXT NOT NULL, action TEXT NOT NULL, guide TEXT NOT NULL DEFAULT '',
+            lang TEXT NOT NULL DEFAULT '', old_sha256 TEXT NOT NULL DEFAULT '',
+            new_sha256 TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '');
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        INSERT INTO audit (at, actor, action, detail) VALUES
+            ('2026-11-01T00:00:00+00:00', 'budi', 'login_failed', '198.51.100.23 (locked)'),
+            ('2026-11-01T00:00:01+00:00', 'budi', 'login', '198.51.100.23'),
+            ('2026-11-01T00:00:02+00:00', 'budi', 'publish', 'v3');
+        PRAGMA user_version = 1;
+        """
+    )
+    conn.close()
+    details = [e.detail for e in AuditLog(Database(data_dir)).entries()]
+    assert details == ["v3", "198.51.100.0/24", "198.51.100.0/24 (locked)"]

@@ -25,7 +25,7 @@ from starlette.testclient import TestClient
 from server.admin.context import Admin
 from server.app import create_app
 from server.db import DB_NAME
-from server.settings import Settings
+from server.settings import PROJECT_ROOT, Settings
 from tests import bad_pdfs
 from tests.admin_client import PASSWORD, csrf_of, form_value, log_in, refusal_key
 from tests.conftest import SAMPLE_GUIDES, SAMPLE_OFFICE
@@ -101,6 +101,8 @@ def edit(**fields: str) -> Send:
     return post(EDIT, **{**TEXTS, **fields})
 
 
+HOSTILE = PROJECT_ROOT.parent / "shared" / "pdf-corpus" / "hostile"
+
 # (what, request, status, refusal key)
 # A key of None: the site's own not-found page (no admin route takes the path).
 REFUSED: list[tuple[str, Send, int, str | None]] = [
@@ -115,6 +117,17 @@ REFUSED: list[tuple[str, Send, int, str | None]] = [
     ("PDF with an embedded file", upload(bad_pdfs.embedded_file()), 400, "pdf_embedded_file"),
     ("PDF without pages", upload(bad_pdfs.no_pages()), 400, "pdf_no_pages"),
     ("empty file", upload(b""), 400, "pdf_empty"),
+    # Issue 11's hostile classes: each was a 500 or accepted before.
+    ("AES-encrypted PDF (attack run)", upload((HOSTILE / "aes-encrypted.pdf").read_bytes()), 400, "pdf_encrypted"),
+    ("PDF tripping a parser assertion", upload((HOSTILE / "assertion-bad35.pdf").read_bytes()), 400, "pdf_unreadable"),
+    ("link with two /A (attack run)", upload((HOSTILE / "duplicate-action-key.pdf").read_bytes()), 400, "pdf_action"),
+    ("AES-256 without a user password", upload(bad_pdfs.encrypted("AES-256", "")), 400, "pdf_encrypted"),
+    ("RC4-40 with a user password", upload(bad_pdfs.encrypted("RC4-40", "sandi")), 400, "pdf_encrypted"),
+    ("duplicate /Names, the last with JavaScript", upload(bad_pdfs.duplicate_names_javascript()), 400, "pdf_javascript"),
+    ("duplicate page /AA", upload(bad_pdfs.duplicate_additional_actions()), 400, "pdf_javascript"),
+    ("SubmitForm link", upload(bad_pdfs.action_of_kind(b"<< /S /SubmitForm /F (https://x.example/) >>")), 400, "pdf_action"),
+    ("XFA form", upload(bad_pdfs.xfa_form()), 400, "pdf_xfa"),
+    ("deeply nested PDF", upload(bad_pdfs.deep_nesting()), 400, "pdf_unreadable"),
     ("no file chosen", post(UPLOAD, lang="id"), 400, "no_file"),
     ("upload over the limit", upload(bad_pdfs.padded_pdf(2 * 1024 * 1024)), 413, "too_large"),
     # Languages and guide names: nothing may leave guides/ or pass for another name.

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from server.cli import main
 from server.publish import Publisher
+from server.settings import PROJECT_ROOT
 from tests.bad_pdfs import launch_action
 from tests.disk_state import disk_state
 from tests.pdfs import make_pdf
@@ -106,3 +109,34 @@ def test_a_missing_file_is_a_clear_error(
     missing = tmp_path / "tidak-ada.pdf"
     assert run(["publish", str(missing), "--guide", "x", "--lang", "id"], guides_dir, tmp_path) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "name", ["aes-encrypted.pdf", "assertion-bad35.pdf", "duplicate-action-key.pdf"]
+)
+def test_the_attack_runs_pdfs_are_refused_by_the_cli_without_a_traceback(
+    guides_dir: Path, tmp_path: Path, name: str
+) -> None:
+    hostile = PROJECT_ROOT.parent / "shared" / "pdf-corpus" / "hostile" / name
+    Publisher(guides_dir, tmp_path / "data")
+    before = disk_state(guides_dir, tmp_path / "data")
+    result = subprocess.run(
+        [sys.executable, "-m", "server.cli", "publish", str(hostile), "--guide",
+         "antrian-paspor", "--lang", "id", "--guides", str(guides_dir), "--data",
+         str(tmp_path / "data")],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "ditolak / refused" in result.stderr and "nothing changed" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert disk_state(guides_dir, tmp_path / "data") == before
+
+
+def test_publishing_a_folder_is_a_clear_error(
+    guides_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    assert run(["publish", str(folder), "--guide", "x", "--lang", "id"], guides_dir, tmp_path) == 2
+    err = capsys.readouterr().err
+    assert "is a folder; give the PDF file itself" in err and "Traceback" not in err

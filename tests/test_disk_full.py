@@ -235,3 +235,47 @@ def test_a_pdf_dropped_in_while_the_data_disk_is_full_leaves_the_site_serving(
         assert (guides_dir / CATALOG_NAME).is_file()
     finally:
         server.stop()
+
+
+def test_at_zero_bytes_free_the_site_starts_and_the_admin_and_cli_say_the_disk_is_full(
+    small_disk: Mount, tmp_path: Path, office_file: Path
+) -> None:
+    disk = small_disk("disk", 8 * 1024)
+    guides_dir, data_dir = copy_guides(disk / "guides"), disk / "data"
+    add_account(data_dir)
+    server = start_server(guides_dir, office_file, data_dir, tmp_path / "server.log")
+    server.stop()
+    fill(disk, leave=0)
+    (disk / "filler-2.bin").write_bytes(b"")  # the last blocks, if fill left any
+    assert free_bytes(disk) < 64 * 1024
+    server = start_server(guides_dir, office_file, data_dir, tmp_path / "server.log")
+    try:
+        with httpx2.Client(base_url=server.url, timeout=30) as web:
+            assert web.get("/").status_code == 200
+            served_sha(server)
+            answer = log_in(web)
+            assert answer.status_code == 503, answer.text
+            assert refusal_key(answer.text) == "db_full"
+            assert "disk" in answer.text and "full" in answer.text
+        for command in (["history", SLUG], ["user", "add", "sari"], ["rollback", SLUG]):
+            result = subprocess.run(
+                [sys.executable, "-m", "server.cli", *command, "--data", str(data_dir),
+                 "--guides", str(guides_dir)],
+                capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60,
+                input="kata-sandi-baru-123\n",
+            )  # fmt: skip
+            assert "Traceback" not in result.stderr, (command, result.stderr)
+            if result.returncode != 0:
+                assert "full" in result.stderr or "no recorded versions" in result.stderr, (
+                    command,
+                    result.stderr,
+                )
+        added = subprocess.run(
+            [sys.executable, "-m", "server.cli", "user", "add", "sari", "--data", str(data_dir)],
+            capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60,
+            input="kata-sandi-baru-123\n",
+        )  # fmt: skip
+        assert added.returncode == 1 and "is full" in added.stderr, added.stderr
+        assert server.process.poll() is None
+    finally:
+        server.stop()

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import shutil
+import sqlite3
 import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+from starlette.testclient import TestClient
+
+from server.app import create_app
 from server.audit import AuditLog
 from server.catalog_file import CATALOG_NAME
+from server.db import DB_NAME
 from server.folder_sync import FolderSync
 from server.publish import Publisher
+from server.settings import PROJECT_ROOT, Settings
+from tests.bad_pdfs import padded_pdf
 from tests.conftest import start_server
 from tests.pdfs import make_pdf
 
@@ -95,3 +105,38 @@ def test_the_running_site_serves_and_records_a_dropped_file(
         server.stop()
     history = Publisher(guides_dir, tmp_path / "data").versions.history("izin-tinggal")
     assert (history[0].lang, history[0].sha256, history[0].actor) == ("en", sha(dropped), "folder")
+
+
+def test_a_dropped_file_over_the_upload_limit_is_neither_served_nor_kept(
+    settings: Settings,
+) -> None:
+    small = dataclasses.replace(settings, max_upload_mb=1)
+    (small.guides_dir / "visa-kunjungan.id.pdf").write_bytes(padded_pdf(2 * 1024 * 1024))
+    with TestClient(create_app(small)) as client:
+        slugs = [g["slug"] for g in client.get("/api/guides").json()["guides"]]
+        assert "visa-kunjungan" not in slugs and "pembuatan-paspor" in slugs
+        health = client.get("/healthz").json()
+        assert health["status"] == "degraded"
+        assert (
+            "visa-kunjungan.id.pdf: the file is larger than the limit of 1 MB"
+            in (health["last_error"])
+        )
+    with sqlite3.connect(small.data_dir / DB_NAME) as conn:
+        kept = conn.execute("SELECT COUNT(*) FROM versions WHERE slug = 'visa-kunjungan'")
+        assert kept.fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("name", ["aes-encrypted.pdf", "assertion-bad35.pdf"])
+def test_a_hostile_file_in_guides_does_not_stop_the_next_start(
+    settings: Settings, name: str
+) -> None:
+    """It used to kill the watcher, and then the start; now the other guides are served and
+    /healthz names the file."""
+    hostile = PROJECT_ROOT.parent / "shared" / "pdf-corpus" / "hostile" / name
+    shutil.copy(hostile, settings.guides_dir / "visa-kunjungan.id.pdf")
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/").status_code == 200
+        slugs = [g["slug"] for g in client.get("/api/guides").json()["guides"]]
+        assert "pembuatan-paspor" in slugs and "visa-kunjungan" not in slugs
+        health = client.get("/healthz").json()
+        assert health["status"] == "degraded" and "visa-kunjungan.id.pdf" in health["last_error"]

@@ -233,3 +233,13 @@ def test_the_worker_precaches_only_public_pages_and_assets(client: TestClient) -
         response = client.get(url)  # no cookie: anyone may fetch it
         assert response.status_code == 200, url
         assert "no-store" not in response.headers.get("cache-control", ""), url
+
+
+@pytest.mark.parametrize("path", ["/admin/audit/", "/admin/login/", "/privacy/", "/en/privacy/"])
+def test_trailing_slash_redirects_never_carry_the_requests_host(
+    client: TestClient, path: str
+) -> None:
+    response = client.get(path, headers={"Host": "evil.example"}, follow_redirects=False)
+    assert response.status_code in (301, 307, 308)
+    location = response.headers["location"]
+    assert location == path.rstrip("/") and "evil" not in location

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import anyio
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from server.admin.context import Admin, Refused, check_origin, limited_form, run
 from server.admin.sessions import LOGIN_COOKIE
+from server.audit import shorten_address
 
 _LOGIN_FORM_BYTES = 8 * 1024
+# Each password check is an Argon2id verify holding 64 MiB for about a tenth of a second.
+# At most this many run at once in a process, so a burst of logins cannot exhaust memory...
+PASSWORD_CHECKS_AT_ONCE = 2
+# ...and at most this many more wait for their turn; the rest are told to try again.
+PASSWORD_CHECKS_WAITING = 16
 
 
 def _address(request: Request) -> str:
@@ -25,6 +32,8 @@ def _next_url(raw: object) -> str:
 
 
 def auth_routes(admin: Admin) -> list[Route]:
+    checks = anyio.CapacityLimiter(PASSWORD_CHECKS_AT_ONCE)
+
     def login_page(
         request: Request, status: int = 200, error: str = "", headers: dict[str, str] | None = None
     ) -> Response:
@@ -67,21 +76,33 @@ def auth_routes(admin: Admin) -> list[Route]:
         name = str(form.get("name") or "").strip().lower()[:64]
         password = str(form.get("password") or "")
         address = _address(request)
+        if checks.statistics().tasks_waiting >= PASSWORD_CHECKS_WAITING:
+            return login_page(request, 503, "login_busy", {"Retry-After": "5"})
         keys = admin.throttle.keys(name, address)
-        verdict = await run(admin.throttle.verdict, keys)
+        # Reserved atomically before the password is checked (see LoginThrottle.admit).
+        verdict = await run(admin.throttle.admit, keys)
         if verdict.retry_after is not None:
-            await run(admin.audit.record, name, "login_failed", detail=f"{address} (locked)")
+            # No audit row: a locked-out address must not be able to fill the disk.
             wait = str(verdict.retry_after)
             return login_page(request, 429, "throttled", {"Retry-After": wait})
         if verdict.delay:
             await anyio.sleep(verdict.delay)
-        if not await run(admin.accounts.verify, name, password):
-            await run(admin.throttle.failed, keys)
-            await run(admin.audit.record, name, "login_failed", detail=address)
+        try:
+            correct = await anyio.to_thread.run_sync(
+                admin.accounts.verify, name, password, limiter=checks
+            )
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await run(admin.throttle.withdraw, verdict)
+            raise
+        network = shorten_address(address)
+        if not correct:
+            await run(admin.audit.record, name, "login_failed", detail=network)
             return login_page(request, 401, "bad_login")
-        await run(admin.throttle.succeeded, keys[0])
+        await run(admin.throttle.succeeded, keys, verdict)
         cookie, _ = await run(admin.sessions.create, name)
-        await run(admin.audit.record, name, "login", detail=address)
+        await run(admin.audit.record, name, "login", detail=network)
+        await run(admin.audit.prune_sign_ins)
         response = admin.redirect(_next_url(form.get("next")))
         admin.set_session_cookie(response, request, cookie)
         response.delete_cookie(LOGIN_COOKIE, path="/admin")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
@@ -9,13 +11,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.accounts import Accounts
 from server.admin.auth import auth_routes
-from server.admin.context import NO_STORE, Admin
+from server.admin.context import NO_STORE, Admin, Refused
 from server.admin.feedback import feedback_routes
 from server.admin.guides import guide_routes
 from server.admin.notices import notice_routes
 from server.admin.records import record_routes
 from server.admin.sessions import LoginThrottle, SessionStore, load_secret
 from server.audit import AuditLog
+from server.db import problem_of
 from server.feedback import FeedbackStore
 from server.notices import NoticeStore
 from server.publish import Publisher
@@ -69,6 +72,37 @@ class NoStore:
         await self.app(scope, receive, send_no_store)
 
 
+log = logging.getLogger("bilang_karyo")
+
+
+class DatabaseGuard:
+    """A locked, damaged, vanished or full database gets a page saying so (503), not a 500."""
+
+    def __init__(self, app: ASGIApp, admin: Admin) -> None:
+        self.app = app
+        self.admin = admin
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            problem = problem_of(exc, self.admin.publisher.db.path)
+            if problem is None or started or scope["type"] != "http":
+                raise
+            log.error("admin: %s", problem)
+            refused = Refused(503, problem.key, str(problem))
+            response = self.admin.refusal(None, refused)
+            response.headers["Retry-After"] = "60"
+            await response(scope, receive, send)
+
+
 def admin_routes(admin: Admin) -> list[BaseRoute]:
     async def stylesheet(request: Request) -> Response:
         return Response(admin.css, media_type="text/css; charset=utf-8", headers=NO_STORE)
@@ -83,5 +117,5 @@ def admin_routes(admin: Admin) -> list[BaseRoute]:
     ]
     return [
         Route("/admin", lambda request: RedirectResponse("/admin/", 308, headers=NO_STORE)),
-        Mount("/admin", app=NoStore(Router(routes))),
+        Mount("/admin", app=NoStore(DatabaseGuard(Router(routes), admin))),
     ]

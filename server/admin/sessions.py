@@ -132,10 +132,29 @@ def csrf_matches(session: Session, token: str) -> bool:
 class Verdict:
     retry_after: int | None  # seconds; set when the login is refused outright
     delay: float  # seconds to wait before checking the password
+    attempt: tuple[int, ...] = ()  # the rows reserved for this try (see LoginThrottle.admit)
+
+
+@dataclass(frozen=True)
+class LoginKeys:
+    address: str
+    account: str
 
 
 class LoginThrottle:
-    """Counts failed logins per account and per address over a window.
+    """Counts failed logins per address and per account over a window, atomically.
+
+    Each try reserves its place before the password is checked: in one SQLite write
+    transaction it counts the failures (and the tries still being checked) and, if
+    allowed, records itself as a failure, which a correct password then takes back.
+    So 80 simultaneous tries from one address get `lock_after` password checks, not
+    80, in this process or any other worker.
+
+    - An address is refused after `lock_after` failures (any accounts).
+    - An account is refused after `account_lock_after` failures from all addresses
+      together (10x as many by default): someone guessing from one address locks only
+      that address out, not the staff member; only many addresses together can lock
+      an account, and then for `window_seconds`.
 
     Addresses are kept only as keyed hashes, and only for the window.
     """
@@ -148,43 +167,69 @@ class LoginThrottle:
         delay_step: float,
         lock_after: int,
         window_seconds: int,
+        account_lock_after: int | None = None,
     ) -> None:
         self.db = db
         self.secret = secret
         self.slow_after = slow_after
         self.delay_step = delay_step
         self.lock_after = lock_after
+        self.account_lock_after = account_lock_after or lock_after * 10
         self.window = window_seconds
 
-    def keys(self, account: str, address: str) -> tuple[str, str]:
+    def keys(self, account: str, address: str) -> LoginKeys:
         digest = hmac.new(self.secret, address.encode(), hashlib.sha256).hexdigest()[:32]
-        return f"account:{account.lower()[:64]}", f"address:{digest}"
+        return LoginKeys(f"address:{digest}", f"account:{account.lower()[:64]}")
 
-    def verdict(self, keys: tuple[str, ...]) -> Verdict:
+    def admit(self, keys: LoginKeys) -> Verdict:
+        """Refuse the try, or reserve it (as a failure until `succeeded`) and say how
+        long to wait before checking the password."""
         now = time.time()
-        worst, retry_after = 0, 0
         with self.db.connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")  # one try at a time decides, across processes
             conn.execute("DELETE FROM login_failures WHERE at < ?", (now - self.window,))
-            for key in keys:
+            retry_after, counts = 0, {}
+            for key, limit in (
+                (keys.address, self.lock_after),
+                (keys.account, self.account_lock_after),
+            ):
                 row = conn.execute(
-                    "SELECT COUNT(*), MAX(at) FROM login_failures WHERE key = ?", (key,)
+                    "SELECT COUNT(*), MIN(at) FROM login_failures WHERE key = ?", (key,)
                 ).fetchone()
-                count, last = int(row[0]), row[1]
-                worst = max(worst, count)
-                if count >= self.lock_after and last is not None:
-                    retry_after = max(retry_after, int(last + self.window - now) + 1)
-        if retry_after:
-            return Verdict(retry_after, 0.0)
-        extra = worst - self.slow_after + 1
-        return Verdict(None, min(MAX_DELAY_SECONDS, self.delay_step * extra) if extra > 0 else 0.0)
+                count, first = int(row[0]), row[1]
+                counts[key] = count
+                if count >= limit and first is not None:
+                    # Free again once enough of the failures have aged out of the window.
+                    oldest_needed = conn.execute(
+                        "SELECT at FROM login_failures WHERE key = ? ORDER BY at DESC"
+                        " LIMIT 1 OFFSET ?",
+                        (key, limit - 1),
+                    ).fetchone()
+                    until = (oldest_needed[0] if oldest_needed else first) + self.window
+                    retry_after = max(retry_after, int(until - now) + 1)
+            if retry_after:
+                return Verdict(retry_after, 0.0)
+            ids = tuple(
+                int(conn.execute(
+                    "INSERT INTO login_failures (key, at) VALUES (?, ?)", (key, now)
+                ).lastrowid or 0)
+                for key in (keys.address, keys.account)
+            )  # fmt: skip
+        extra = counts[keys.address] - self.slow_after + 1
+        delay = min(MAX_DELAY_SECONDS, self.delay_step * extra) if extra > 0 else 0.0
+        return Verdict(None, delay, ids)
 
-    def failed(self, keys: tuple[str, ...]) -> None:
-        now = time.time()
+    def withdraw(self, verdict: Verdict) -> None:
+        """Take back a reserved try whose password was never checked."""
         with self.db.connect() as conn:
             conn.executemany(
-                "INSERT INTO login_failures (key, at) VALUES (?, ?)", [(k, now) for k in keys]
+                "DELETE FROM login_failures WHERE rowid = ?", [(i,) for i in verdict.attempt]
             )
 
-    def succeeded(self, account_key: str) -> None:
+    def succeeded(self, keys: LoginKeys, verdict: Verdict) -> None:
+        """The right password: this try was no failure, and its address is trusted again."""
         with self.db.connect() as conn:
-            conn.execute("DELETE FROM login_failures WHERE key = ?", (account_key,))
+            conn.executemany(
+                "DELETE FROM login_failures WHERE rowid = ?", [(i,) for i in verdict.attempt]
+            )
+            conn.execute("DELETE FROM login_failures WHERE key = ?", (keys.address,))
