@@ -10,7 +10,9 @@ database, so a flood costs the site little and changes nothing else.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
+import sqlite3
 import urllib.parse
 from typing import Any
 
@@ -20,10 +22,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.clock import office_today
+from server.db import DatabaseProblem
 from server.feedback import MAX_BODY_BYTES, FeedbackError, FeedbackStore, parse_answer
 from server.i18n import lang_prefix
 from server.rate_limit import RateLimiter, retry_after
 from server.site import LiveSite
+
+log = logging.getLogger("bilang_karyo")
 
 FEEDBACK_URL = "/api/feedback"
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -67,7 +72,17 @@ def feedback_routes(
                 answer = parse_answer(data, guides, secrets.token_hex(16))
             except FeedbackError as exc:
                 raise Refusal(400, exc.code, str(exc)) from None
-            stored = await anyio.to_thread.run_sync(store.save, answer, office_today())
+            try:
+                stored = await anyio.to_thread.run_sync(store.save, answer, office_today())
+            except (DatabaseProblem, sqlite3.Error, OSError) as exc:
+                # The phone keeps the answer and sends it again later (feedback.js).
+                log.error("feedback not stored: %s", exc)
+                raise Refusal(
+                    503,
+                    "unavailable",
+                    "answers cannot be stored now; send it again later",
+                    {"Retry-After": "300"},
+                ) from None
         except Refusal as refusal:
             headers = {**_NO_STORE, **refusal.headers}
             if as_form:

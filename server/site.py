@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from pathlib import Path
 from server.assets import Assets
 from server.blobs import BlobStore
 from server.catalog import Catalog, CatalogError, FileCache, GuideFile, load_catalog
+from server.db import DatabaseProblem
 from server.i18n import LANGS, lang_prefix
 from server.manifest import FAVICON_URL, MANIFEST_TYPE, favicon, manifest_url, web_manifest
 from server.notices import NOTICES_URL, NoticeBoard, NoticeStore, board_from
@@ -267,13 +269,28 @@ class LiveSite:
         if self.notice_store is None:
             return False
         site = self.site
-        if site.board is None or self.notice_store.revision() != site.board.revision:
+        try:
+            revision = self.notice_store.revision()
+        except (DatabaseProblem, sqlite3.Error, OSError):
+            revision = site.board.revision if site.board else 0  # unreadable: keep what is shown
+        if site.board is None or revision != site.board.revision:
             return True
         return site.board.key(site.board.built_at) != site.board.key(datetime.now(UTC))
 
+    def _notice_board(self) -> NoticeBoard | None:
+        """The notices for the next build. The public site needs no database: when it cannot
+        be read, the pages keep the notices they carried (the admin and /healthz say why)."""
+        if self.notice_store is None:
+            return None
+        try:
+            return board_from(self.notice_store)
+        except (DatabaseProblem, sqlite3.Error, OSError) as exc:
+            log.warning("notices not read, the pages keep the ones they had: %s", exc)
+            return self.site.board
+
     def _build(self, catalog: Catalog) -> Site:
         failed = self.reader_queue.failed() if self.reader_queue else frozenset()
-        board = board_from(self.notice_store) if self.notice_store else None
+        board = self._notice_board()
         site = build_site(
             catalog, self.office, self.renderer, self.assets, self.reader, failed, board
         )

@@ -211,3 +211,17 @@ def test_limits_measured_on_the_real_server(live_server: LiveServer) -> None:
         f"{elapsed:.2f} s, the rest 429 (Retry-After {retry} s); "
         f"a {MAX_BODY_BYTES}-byte body is taken, {len(too_big)} bytes gets 413"
     )
+
+
+def test_a_damaged_database_refuses_answers_for_later_and_the_site_serves_on(
+    settings: Settings,
+) -> None:
+    with TestClient(create_app(settings)):
+        pass  # makes the database
+    (settings.data_dir / DB_NAME).write_bytes(b"not a database at all " * 512)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/").status_code == 200
+        assert 'id="notices"' in client.get("/").text
+        response = client.post("/api/feedback", json=answer())
+        assert response.status_code == 503 and response.json()["code"] == "unavailable"
+        assert response.headers["retry-after"] == "300"
