@@ -17,13 +17,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-serve: $(STAMP) ## set up and run the site on the sample guides at http://127.0.0.1:8000
-	$(BIN)/bilang-karyo serve
+# `make serve PORT=8080 HOST=0.0.0.0`: another port, or every address of the machine.
+serve: $(STAMP) ## set up and run the site on the sample guides at http://127.0.0.1:8000 (PORT=, HOST=)
+	$(BIN)/bilang-karyo serve $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
 
 test: system-deps bench-deps $(STAMP) lint typecheck pytest ## set up and run every check and test, browser tests included
 
-system-deps: ## install Debian's chromium, wrk, nginx and npm (browser tests, bench), if missing
-	@bash scripts/install-system-deps.sh wrk nginx npm
+system-deps: ## install Debian's chromium, wrk, nginx, npm and openssl (browser tests, bench), if missing
+	@bash scripts/install-system-deps.sh wrk nginx npm openssl
 
 $(BENCH_NODE): bench/package.json bench/package-lock.json
 	cd bench && npm ci --no-audit --no-fund --loglevel=error

@@ -141,6 +141,10 @@ def start_ours(
         str(office),
         "--workers",
         str(workers),
+        # At the host's root, as every run before the root path existed: the bench's URLs
+        # and figures stay comparable (the path costs one prefix check per request).
+        "--root-path",
+        "/",
     ]
     if not watch:
         argv.append("--no-watch")

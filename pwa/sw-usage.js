@@ -11,7 +11,7 @@
  * `Bilang-Usage: none`: no views. Sending is tried at once, at each start of a page (SYNC) and
  * after each page that loads from the network. */
 
-const USAGE_URL = '/api/usage';
+const USAGE_URL = `${BUILD.root}/api/usage`;
 const USAGE_HEADER = 'Bilang-Usage';
 const NOT_A_VIEW = { [USAGE_HEADER]: 'none' };
 // As server/usage.py's MAX_EVENTS: the most one report may carry.
@@ -26,7 +26,10 @@ function usageEvent(fields) {
  * is all the server counts; a search's words stay on the phone. */
 function viewedPath(url) {
   const src = url.searchParams.get('src');
-  return src ? `${url.pathname}?src=${encodeURIComponent(src)}` : url.pathname;
+  // The server counts by the site's own paths: without the root path it lives under.
+  const { pathname } = url;
+  const path = pathname.startsWith(`${BUILD.root}/`) ? pathname.slice(BUILD.root.length) : pathname;
+  return src ? `${path}?src=${encodeURIComponent(src)}` : path;
 }
 
 /* Opening a guide's PDF, as an event; null when it is opened from its guide's own page, whose

@@ -5,7 +5,8 @@
  * files and titles, and the offline pages. A new catalog makes a new sw.js, so nobody bumps a
  * version by hand.
  *
- * Caches, all named with PREFIX so that activation never touches another app's:
+ * Caches, all named with PREFIX so that activation never touches another app's (nor another
+ * Bilang Karyo's on the same host, under another root path):
  * - `bilang-karyo-shell-<version>`: the precached pages, search indexes, CSS, JS and icons of one
  *   version;
  * - `bilang-karyo-guides`: the guides the applicant opened or saved: each one's PDF and its
@@ -14,13 +15,18 @@
  */
 'use strict';
 
-const PREFIX = 'bilang-karyo-';
+// Every URL in BUILD is under the site's root path (`BUILD.root`, "" or "/infokanimjogja"), and
+// the cache names start with one prefix per site (server/service_worker.py's cache_prefix), so
+// that two sites on one host keep apart.
+const PREFIX = BUILD.cachePrefix;
 const SHELL_CACHE = `${PREFIX}shell-${BUILD.version}`;
 const GUIDES_CACHE = `${PREFIX}guides`;
 const USAGE_CACHE = `${PREFIX}usage`;
-const GUIDE_FILE = /^\/files\/([a-z0-9-]+)\.([a-z]{2})\.[0-9a-f]{16}\.pdf$/;
-const READER_PAGE = /^\/reader\/[0-9a-f]{16}\/[0-9]+\.webp$/;
-const GUIDE_PAGE = /^(\/en)?\/guides\/([a-z0-9-]+)$/;
+const underRoot = (pattern) =>
+  new RegExp(`^${BUILD.root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${pattern}$`);
+const GUIDE_FILE = underRoot('/files/([a-z0-9-]+)\\.([a-z]{2})\\.[0-9a-f]{16}\\.pdf');
+const READER_PAGE = underRoot('/reader/[0-9a-f]{16}/[0-9]+\\.webp');
+const GUIDE_PAGE = underRoot('(/en)?/guides/([a-z0-9-]+)');
 const SHELL_URLS = new Set(BUILD.precache.map((entry) => entry.url));
 // "slug.lang" -> the current file of that guide in that language.
 const CURRENT_FILES = new Map(BUILD.files.map((file) => [file.key, file]));

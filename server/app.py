@@ -30,13 +30,14 @@ from server.folder_sync import FolderSync
 from server.health import health_report
 from server.i18n import load_messages
 from server.notices import NoticeStore
-from server.office import load_office
+from server.office import Office, load_office
 from server.pages import PageRenderer
 from server.prebuilt import Prebuilt
 from server.publish import Publisher
 from server.rate_limit import RateLimiter
 from server.reader import ReaderStore
 from server.redirects import RelativeRedirects
+from server.root_path import RootPathStrip, SiteRoot
 from server.search_page import search_routes
 from server.security import SecurityHeadersMiddleware
 from server.settings import PWA_DIR, Settings
@@ -53,9 +54,10 @@ def create_live_site(settings: Settings) -> LiveSite:
     """Everything but the web layer; `check` and the CLI share it. Raises on bad settings."""
     office = load_office(settings.office_file)
     use_timezone(office.zone)
+    root = site_root(settings, office)
     messages = load_messages(PWA_DIR / "messages.toml")
     assets = load_assets(PWA_DIR / "static")
-    renderer = PageRenderer(PWA_DIR / "templates", messages, assets)
+    renderer = PageRenderer(PWA_DIR / "templates", messages, assets, root)
     store = BlobStore(settings.data_dir / "blobs")
     reader = ReaderStore(settings.data_dir / "reader")
     return LiveSite(
@@ -67,6 +69,11 @@ def create_live_site(settings: Settings) -> LiveSite:
         reader,
         max_file_bytes=settings.max_upload_mb * 1024 * 1024,
     )
+
+
+def site_root(settings: Settings, office: Office) -> SiteRoot:
+    """The root path: as set, else the path of the office's public URL."""
+    return SiteRoot(office.root_path if settings.root_path is None else settings.root_path)
 
 
 def create_app(settings: Settings) -> ASGIApp:
@@ -94,6 +101,7 @@ def create_app(settings: Settings) -> ASGIApp:
     except Exception as exc:  # the database unreadable, say: keep everything, serve on
         log.warning("leftovers of stopped publishes not checked: %s", exc)
     admin = create_admin(settings, live, publisher)
+    root = live.renderer.root
     usage, usage_store = UsageCounter(), UsageStore(publisher.db)
     shown_paths = ShownPaths(settings.guides_dir, settings.data_dir, settings.office_file)
 
@@ -113,7 +121,7 @@ def create_app(settings: Settings) -> ASGIApp:
         if guide is None or lang not in guide.files:
             raise HTTPException(404)
         return RedirectResponse(
-            guide.files[lang].url, status_code=307, headers={"Cache-Control": "no-cache"}
+            root.url(guide.files[lang].url), status_code=307, headers={"Cache-Control": "no-cache"}
         )
 
     async def error_page(request: Request, exc: Exception) -> Response:
@@ -150,7 +158,7 @@ def create_app(settings: Settings) -> ASGIApp:
 
     routes = [
         Route("/healthz", healthz),
-        Route("/en", lambda request: RedirectResponse("/en/", status_code=308)),
+        Route("/en", lambda request: RedirectResponse(root.url("/en/"), status_code=308)),
         Route("/files/{name:str}", stale_file),
         *usage_routes(live, usage_store),
         *feedback_routes(
@@ -172,7 +180,9 @@ def create_app(settings: Settings) -> ASGIApp:
     )
     app.state.live = live
     app.state.admin = admin
-    return FastPath(live, FileBodies(live.store), app, usage)
+    fast = FastPath(live, FileBodies(live.store), app, usage)
+    # At the root, requests go straight in, as they always did.
+    return RootPathStrip(fast, root) if root.path else fast
 
 
 async def watch_notices(live: LiveSite, stop: anyio.Event, seconds: float) -> None:

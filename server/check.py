@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from server.catalog_file import CATALOG_NAME, LANGS, CatalogError, parse_catalog
+from server.check_live import check_live_site
 from server.i18n import format_size
-from server.office import OfficeError, load_office
+from server.office import Office, OfficeError, load_office
 from server.pdf import PdfError, inspect_pdf
 from server.publish_checks import dropped_owner
 
@@ -42,24 +40,32 @@ class CheckReport:
         return f"{body}\n\nResult: {verdict}, {self.warnings} warning(s)."
 
 
-def run_check(guides_dir: Path, office_file: Path, url: str | None = None) -> CheckReport:
+def run_check(
+    guides_dir: Path, office_file: Path, url: str | None = None, root_path: str | None = None
+) -> CheckReport:
+    """`url`: None checks only the files; "" the running site at the office's public URL,
+    as the QR code encodes it; anything else the running site at that address instead.
+    `root_path` as the server's setting (None: the path of public_url)."""
     report = CheckReport()
-    _check_office(office_file, report)
+    office = _check_office(office_file, report)
     slugs = _check_catalog(guides_dir, report)
     _check_office_guides(office_file, slugs, report)
-    if url:
-        _check_live(url.rstrip("/"), report)
+    if url is not None:
+        if office is None:
+            report.fail("the running site is not checked: the office file must load first")
+        else:
+            check_live_site(office, url, root_path, report)
     return report
 
 
-def _check_office(office_file: Path, report: CheckReport) -> None:
+def _check_office(office_file: Path, report: CheckReport) -> Office | None:
     try:
         office = load_office(office_file)
     except OfficeError as exc:
         report.fail(f"office file: {exc}")
-        return
+        return None
     report.ok(f"office file {office_file}: {office.name}")
-    report.ok(f"public URL (QR code): {office.public_url}")
+    report.ok(f"public URL: {office.public_url}; the QR code holds {office.qr_url}")
     report.ok(
         f"WhatsApp gateway: {office.whatsapp.display_number}, message {office.whatsapp.message!r}"
     )
@@ -71,6 +77,7 @@ def _check_office(office_file: Path, report: CheckReport) -> None:
     )
     for warning in office.warnings():
         report.warn(warning)
+    return office
 
 
 def _check_office_guides(office_file: Path, slugs: set[str] | None, report: CheckReport) -> None:
@@ -140,29 +147,3 @@ def _check_catalog(guides_dir: Path, report: CheckReport) -> set[str] | None:
                 continue
         report.warn(f"{path.name}: not listed in {CATALOG_NAME}")
     return {entry.slug for entry in entries}
-
-
-def _check_live(url: str, report: CheckReport) -> None:
-    for path in ("/", "/en/"):
-        try:
-            with urllib.request.urlopen(url + path, timeout=10) as response:
-                report.ok(f"{url}{path} answers {response.status}")
-        except (urllib.error.URLError, OSError) as exc:
-            report.fail(f"{url}{path} does not answer: {exc}")
-    try:
-        with urllib.request.urlopen(url + "/healthz", timeout=10) as response:
-            health = json.load(response)
-    except urllib.error.HTTPError as exc:
-        health = json.load(exc)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        report.fail(f"{url}/healthz does not answer: {exc}")
-        return
-    for source, cause in (health.get("problems") or {}).items():
-        report.fail(f"the running site reports a problem ({source}): {cause}")
-    if health.get("last_error"):
-        report.fail(f"the running site could not load the catalog: {health['last_error']}")
-    else:
-        report.ok(
-            f"running site serves catalog {health['catalog']['version']} "
-            f"with {health['catalog']['guides']} guide(s)"
-        )

@@ -21,7 +21,7 @@ from server.cli_admin import (
 from server.cli_db import add_db_commands, run_db_command
 from server.cli_notice import add_notice_command, run_notice_command
 from server.office import OfficeError, load_office
-from server.settings import ENV_PREFIX, Settings, SettingsError, parse_port
+from server.settings import ENV_PREFIX, Settings, SettingsError, parse_port, parse_root_path
 
 
 def _common_options(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +39,12 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="DIR",
         help=f"folder for stored guide versions [{ENV_PREFIX}DATA]",
+    )
+    parser.add_argument(
+        "--root-path",
+        metavar="PATH",
+        help="the path the public reaches the site under, e.g. /infokanimjogja; / for the "
+        f"root [{ENV_PREFIX}ROOT_PATH, the path of public_url in the office file]",
     )
 
 
@@ -63,7 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
     _common_options(serve)
 
     check = commands.add_parser("check", help="check the office file, catalog and PDFs")
-    check.add_argument("--url", help="also check the running site at this address")
+    check.add_argument(
+        "--url",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="also check the running site: with no ADDRESS, at the QR code's address "
+        "(public_url); else at ADDRESS, e.g. http://127.0.0.1:8000/infokanimjogja",
+    )
     check.add_argument("--strict", action="store_true", help="treat warnings as problems")
     _common_options(check)
 
@@ -88,6 +101,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
         office_file=args.office,
         data_dir=args.data,
         watch=False if getattr(args, "no_watch", False) else None,
+        root_path=(
+            parse_root_path(args.root_path, "--root-path") if args.root_path is not None else None
+        ),
     )
 
 
@@ -119,8 +135,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     # Fail before uvicorn starts, with the settings error alone on screen.
-    load_office(settings.office_file)
+    office = load_office(settings.office_file)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    root = office.root_path if settings.root_path is None else settings.root_path
     common: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
@@ -135,7 +152,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
     }
     print(
-        f"Bilang Karyo: serving {settings.guides_dir} at http://{settings.host}:{settings.port}",
+        f"Bilang Karyo: serving {settings.guides_dir} at "
+        f"http://{settings.host}:{settings.port}{root}/ (public address {office.home_url})",
         file=sys.stderr,
     )
     if args.workers > 1:
@@ -148,18 +166,21 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _settings_env(settings: Settings) -> dict[str, str]:
-    return {
+    env = {
         ENV_PREFIX + "GUIDES": str(settings.guides_dir.resolve()),
         ENV_PREFIX + "OFFICE": str(settings.office_file.resolve()),
         ENV_PREFIX + "DATA": str(settings.data_dir.resolve()),
         ENV_PREFIX + "WATCH": "true" if settings.watch else "false",
     }
+    if settings.root_path is not None:
+        env[ENV_PREFIX + "ROOT_PATH"] = settings.root_path or "/"
+    return env
 
 
 def _check(settings: Settings, args: argparse.Namespace) -> int:
     from server.check import run_check
 
-    report = run_check(settings.guides_dir, settings.office_file, args.url)
+    report = run_check(settings.guides_dir, settings.office_file, args.url, settings.root_path)
     print(report.render())
     failed = report.problems or (args.strict and report.warnings)
     return 1 if failed else 0

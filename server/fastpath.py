@@ -98,7 +98,7 @@ class FastPath:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
             site = self.live.site
             path: str = scope["path"]
-            if path == "/" and (location := landing_redirect(scope)) is not None:
+            if path == "/" and (location := landing_redirect(scope, self.live.root)) is not None:
                 await _respond(
                     send,
                     302,
@@ -167,7 +167,7 @@ class FastPath:
             status, headers, body = 304, encoded.not_modified, b""
         else:
             status, headers, body = 200, encoded.headers, encoded.body
-        if scope["query_string"] and (cookie := choice_cookie(scope)) is not None:
+        if scope["query_string"] and (cookie := choice_cookie(scope, self.live.root)) is not None:
             headers = [*headers, (b"set-cookie", cookie)]
         await _respond(send, status, headers, body, head=scope["method"] == "HEAD")
 

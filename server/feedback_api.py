@@ -146,6 +146,7 @@ def _page(
     guide: str = "",
 ) -> Response:
     back = f"{lang_prefix(lang)}/guides/{guide}" if guide else f"{lang_prefix(lang)}/"
+    back = live.renderer.root.url(back)
     html = live.renderer.render(
         "feedback_done.html",
         lang,

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 from starlette.types import Scope
 
 from server.i18n import DEFAULT_LANG, LANGS
+from server.root_path import SiteRoot
 
 LANG_COOKIE = "bk_lang"
 _YEAR = 365 * 24 * 3600
@@ -76,7 +77,7 @@ def is_navigation(scope: Scope) -> bool:
     return "text/html" in _header(scope, b"accept")
 
 
-def landing_redirect(scope: Scope) -> str | None:
+def landing_redirect(scope: Scope, root: SiteRoot | None = None) -> str | None:
     """Where `/` should send this request instead of serving Indonesian, if anywhere."""
     if switched_language(scope) is not None or not is_navigation(scope):
         return None
@@ -86,15 +87,19 @@ def landing_redirect(scope: Scope) -> str | None:
     if lang is None or lang == DEFAULT_LANG:
         return None
     query = bytes(scope.get("query_string", b"")).decode("latin-1")
-    return f"/{lang}/" + (f"?{query}" if query else "")
+    return (root or SiteRoot()).url(f"/{lang}/") + (f"?{query}" if query else "")
 
 
-def choice_cookie(scope: Scope) -> bytes | None:
-    """A Set-Cookie value when the request records a new choice."""
+def choice_cookie(scope: Scope, root: SiteRoot | None = None) -> bytes | None:
+    """A Set-Cookie value when the request records a new choice.
+
+    Its Path is the site's root path, so that another site on the same host keeps its own.
+    """
     chosen = switched_language(scope)
     if chosen is None or chosen == remembered_language(scope):
         return None
     secure = "; Secure" if scope.get("scheme") == "https" else ""
+    path = (root or SiteRoot()).cookie_path()
     return (
-        f"{LANG_COOKIE}={chosen}; Path=/; Max-Age={_YEAR}; SameSite=Lax; HttpOnly{secure}".encode()
-    )
+        f"{LANG_COOKIE}={chosen}; Path={path}; Max-Age={_YEAR}; SameSite=Lax; HttpOnly{secure}"
+    ).encode()

@@ -10,6 +10,7 @@ from server.assets import Assets
 from server.i18n import Messages, lang_prefix
 from server.office import Office
 from server.prebuilt import Prebuilt, prebuild
+from server.root_path import SiteRoot
 
 MANIFEST_TYPE = "application/manifest+json"
 BACKGROUND_COLOR = "#FFFFFF"
@@ -39,34 +40,40 @@ def manifest_url(lang: str) -> str:
     return f"{lang_prefix(lang)}/manifest.webmanifest"
 
 
-def start_url(lang: str) -> str:
+def start_url(lang: str, root: SiteRoot | None = None) -> str:
     """Where the installed app opens; `src=pwa` tells its visits apart in the usage counts."""
-    return f"{lang_prefix(lang)}/?src=pwa"
+    return (root or SiteRoot()).url(f"{lang_prefix(lang)}/?src=pwa")
 
 
-def web_manifest(lang: str, office: Office, messages: Messages, assets: Assets) -> bytes:
+def web_manifest(
+    lang: str, office: Office, messages: Messages, assets: Assets, root: SiteRoot | None = None
+) -> bytes:
+    """The manifest; under a root path its id, start_url, scope and icons all carry it, so
+    that two sites on one host install as two apps, each with its own scope."""
+    root = root or SiteRoot()
+
     def t(key: str) -> str:
         return messages.get(lang, key)
 
     body: dict[str, Any] = {
         # One app whichever language it was installed from; the language
         # switch works inside it, as the scope covers both.
-        "id": "/",
+        "id": root.home,
         "name": f"{office.short_name}: {t('site_tagline')}",
         "short_name": office.short_name,
         "description": f"{t('site_tagline')}: {office.name}. {t('manifest_description')}",
         "lang": lang,
         "dir": "ltr",
-        "start_url": start_url(lang),
-        "scope": "/",
+        "start_url": start_url(lang, root),
+        "scope": root.home,
         "display": "standalone",
         "theme_color": office.theme_color,
         "background_color": BACKGROUND_COLOR,
         "categories": ["government", "travel"],
-        "icons": [_image(assets, name, purpose=purpose) for name, purpose in ICONS],
+        "icons": [_image(assets, root, name, purpose=purpose) for name, purpose in ICONS],
         # Screenshots only enrich the install sheet: a checkout without them still installs.
         "screenshots": [
-            _image(assets, name, form_factor=form_factor, label=t(label))
+            _image(assets, root, name, form_factor=form_factor, label=t(label))
             for pattern, form_factor, label in SCREENSHOTS
             if (name := pattern.format(lang=lang)) in assets.urls
         ],
@@ -80,10 +87,10 @@ def favicon(assets: Assets) -> Prebuilt:
     return prebuild(body, "image/png", "public, max-age=86400")
 
 
-def _image(assets: Assets, name: str, **extra: str) -> dict[str, str]:
+def _image(assets: Assets, root: SiteRoot, name: str, **extra: str) -> dict[str, str]:
     url = assets.url(name)
     width, height = png_size(assets.responses[url].body)
-    return {"src": url, "sizes": f"{width}x{height}", "type": "image/png", **extra}
+    return {"src": root.url(url), "sizes": f"{width}x{height}", "type": "image/png", **extra}
 
 
 def png_size(data: bytes) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from server.clock import DEFAULT_TIMEZONE
 from server.hours import Hours, HoursError, parse_hours
 from server.public_service import PublicService, PublicServiceError, parse_public_service
+from server.root_path import RootPathError, root_of_url
 
 LANGS = ("id", "en")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -134,9 +135,32 @@ class Office:
 
     @property
     def qr_url(self) -> str:
-        """The URL printed in the QR code; `src=qr` tells scans apart in the usage counts."""
-        separator = "&" if "?" in self.public_url else "?"
-        return f"{self.public_url}{separator}src=qr"
+        """The URL printed in the QR code; `src=qr` tells scans apart in the usage counts.
+
+        With a path, it ends in "/": the site's root, where the service worker's scope
+        begins, reached without a redirect (a redirect costs a round trip on weak Wi-Fi).
+        """
+        return self.home_url + "?src=qr"
+
+    @property
+    def home_url(self) -> str:
+        """`public_url` as the landing page's address, with its trailing slash."""
+        return self.public_url.rstrip("/") + "/"
+
+    def page_url(self, path: str) -> str:
+        """The public address of one of the site's pages (`/guides/x`)."""
+        return self.public_url.rstrip("/") + path
+
+    @property
+    def short_url(self) -> str:
+        """`public_url` without its scheme, for people to type: `imigo.dev/infokanimjogja`."""
+        parts = urlsplit(self.public_url)
+        return (parts.netloc + parts.path).rstrip("/")
+
+    @property
+    def root_path(self) -> str:
+        """The path of `public_url`, where the site lives on its host ("" at the root)."""
+        return root_of_url(self.public_url)
 
     @property
     def site_origin(self) -> str:
@@ -195,6 +219,14 @@ def _parse(path: Path, data: Mapping[str, Any]) -> Office:
     parts = urlsplit(public_url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise OfficeError(path, "public_url", f"must be a full http(s) URL, got {public_url!r}")
+    if parts.query or parts.fragment:
+        raise OfficeError(
+            path, "public_url", f"must be an address without ?query or #part, got {public_url!r}"
+        )
+    try:
+        root_of_url(public_url)
+    except RootPathError as exc:
+        raise OfficeError(path, "public_url", str(exc)) from None
     colour = fields.text("theme_color")
     if not _COLOUR.fullmatch(colour):
         raise OfficeError(path, "theme_color", f"must look like #B71C1C, got {colour!r}")

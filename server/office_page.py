@@ -111,8 +111,15 @@ def _date(day: date, t: Translate) -> str:
     return f"{weekday}, {day.day} {t(f'month_{day.month}')} {day.year}"
 
 
-def office_data(office: Office, lang: str, t: Translate, board: NoticeBoard | None) -> Markup:
-    """The JSON for office.js, safe inside <script type="application/json">."""
+def office_data(
+    office: Office,
+    lang: str,
+    t: Translate,
+    board: NoticeBoard | None,
+    notices_url: str = NOTICES_URL,
+) -> Markup:
+    """The JSON for office.js, safe inside <script type="application/json">. `notices_url`:
+    /api/notices as the phone reaches it (under the site's root path)."""
     data: dict[str, Any] = {
         "lang": lang,
         "timezone": office.timezone,
@@ -124,7 +131,7 @@ def office_data(office: Office, lang: str, t: Translate, board: NoticeBoard | No
         "months": [t(f"month_{month}") for month in range(1, 13)],
         "notices": [n.as_json() for n in board.notices] if board else [],
         "maxNotices": MAX_SHOWN,
-        "noticesUrl": NOTICES_URL,
+        "noticesUrl": notices_url,
         # Which list is newer, this page's or one the phone fetched since (office.js).
         "noticesRevision": board.revision if board else 0,
     }

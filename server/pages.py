@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -9,14 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from server.assets import Assets
 from server.catalog import Catalog, Guide
 from server.i18n import LANGS, Messages, format_size, lang_prefix
-from server.notices import NoticeBoard
+from server.notices import NOTICES_URL, NoticeBoard
 from server.office import Office, Place
 from server.office_page import DatedRow, WeekRow, dated_rows, office_data, week_rows
 from server.reader import ReaderEdition
+from server.root_path import SiteRoot
 from server.search import SEARCH_PATH, SearchHit
 
 PUBLIC_SERVICE_PATH = "/public-service"
@@ -38,7 +41,9 @@ class LandingButton:
 
 
 class PageRenderer:
-    def __init__(self, templates_dir: Path, messages: Messages, assets: Assets) -> None:
+    def __init__(
+        self, templates_dir: Path, messages: Messages, assets: Assets, root: SiteRoot | None = None
+    ) -> None:
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates_dir),
             autoescape=True,
@@ -46,8 +51,10 @@ class PageRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.env.filters["keep_words"] = keep_words
         self.messages = messages
         self.assets = assets
+        self.root = root or SiteRoot()
 
     def render(self, template: str, lang: str, office: Office, **context: Any) -> bytes:
         messages = self.messages
@@ -55,19 +62,39 @@ class PageRenderer:
         def t(key: str) -> str:
             return messages.get(lang, key)
 
+        def t_in(other: str, key: str) -> str:
+            """A text in a given language: the poster and cards show both side by side."""
+            return messages.get(other, key)
+
         def fmt_date(day: date) -> str:
             return messages.format_date(lang, day)
 
+        root = self.root
+
+        def asset(name: str) -> str:
+            return root.url(self.assets.url(name))
+
         helpers: dict[str, Callable[..., Any] | str | Office | None] = {
             "lang": lang,
-            "prefix": lang_prefix(lang),
+            # `root`: where the site lives ("" or "/infokanimjogja"); `prefix`: this
+            # language's pages under it. Every link in a template starts with one of them.
+            "root": root.path,
+            "prefix": root.url(lang_prefix(lang)),
+            # The language's prefix alone, for public addresses (`office.page_url`).
+            "prefix_path": lang_prefix(lang),
             "office": office,
             "t": t,
+            "t_in": t_in,
             "fmt_date": fmt_date,
             "fmt_size": format_size,
-            "asset": self.assets.url,
+            "asset": asset,
             "alternates": None,
         }
+        if context.get("alternates"):
+            # Callers name pages by app path, as routes do; links need the public path.
+            context["alternates"] = {
+                code: root.url(path) for code, path in context["alternates"].items()
+            }
         return self.env.get_template(template).render(**helpers | context).encode()
 
     def render_site(
@@ -117,10 +144,10 @@ class PageRenderer:
                 catalog=catalog,
                 buttons=buttons,
                 others=others,
-                alternates=_alternates("/"),
+                alternates=self._alternates("/"),
                 reader=_reader_totals(catalog, editions),
                 places=places,
-                office_json=office_data(office, lang, t, board),
+                office_json=office_data(office, lang, t, board, self.root.url(NOTICES_URL)),
                 notices=board.notices if board else (),
                 shown_notices={n.id for n in board.shown} if board else set(),
             )
@@ -130,7 +157,7 @@ class PageRenderer:
                 office,
                 service=office.public_service,
                 guides=slugs,
-                alternates=_alternates(PUBLIC_SERVICE_PATH),
+                alternates=self._alternates(PUBLIC_SERVICE_PATH),
             )
             for guide in catalog.guides:
                 path = f"/guides/{guide.slug}"
@@ -143,7 +170,7 @@ class PageRenderer:
                     file=gfile,
                     edition=editions.get(gfile.sha256),
                     preparing=gfile.sha256 not in editions and gfile.sha256 not in unrenderable,
-                    alternates=_alternates(path),
+                    alternates=self._alternates(path),
                     no_brokers=guide.slug in office.public_service.no_brokers_guides,
                 )
             pages[prefix + SEARCH_PATH] = self.render_search(
@@ -155,9 +182,24 @@ class PageRenderer:
                 office,
                 title_key="offline_title",
                 body_key="offline_body",
-                alternates=_alternates("/offline"),
+                alternates=self._alternates("/offline"),
             )
-        pages["/poster"] = self.render("poster.html", "id", office)
+        pages.update(self.render_printouts(catalog, office, buttons))
+        return pages
+
+    def render_printouts(
+        self, catalog: Catalog, office: Office, buttons: list[LandingButton]
+    ) -> dict[str, bytes]:
+        """The A4 poster (`/poster`), a counter card per guide (`/poster/<slug>`, A6), and
+        all the cards four to an A4 sheet (`/cards`)."""
+        pages = {"/poster": self.render("poster.html", "id", office, buttons=buttons)}
+        for guide in catalog.guides:
+            pages[f"/poster/{guide.slug}"] = self.render(
+                "card.html", "id", office, cards=[guide], sheet=False
+            )
+        pages["/cards"] = self.render(
+            "card.html", "id", office, cards=list(catalog.guides), sheet=True
+        )
         return pages
 
     def render_search(
@@ -170,9 +212,13 @@ class PageRenderer:
             office,
             query=query,
             hits=hits,
-            index_url=index_url,
-            alternates=_alternates(SEARCH_PATH),
+            index_url=self.root.url(index_url) if index_url else "",
+            alternates=self._alternates(SEARCH_PATH),
         )
+
+    def _alternates(self, path: str) -> dict[str, str]:
+        """The page in each language, by app path; `render` puts them under the root."""
+        return {lang: lang_prefix(lang) + path for lang in LANGS}
 
     def render_error(self, lang: str, office: Office, status: int) -> bytes:
         keys = (
@@ -183,6 +229,17 @@ class PageRenderer:
         return self.render(
             "message.html", lang, office, title_key=keys[0], body_key=keys[1], alternates=None
         )
+
+
+def keep_words(text: str) -> Markup:
+    """`text` with each hyphenated word ("M-Paspor") kept on one line: on a narrow screen the
+    browser would break it after the hyphen. Escaped, as autoescape would."""
+    return Markup("").join(
+        Markup('<span class="nowrap">{}</span>').format(part)
+        if "-" in part and not part.isspace()
+        else escape(part)
+        for part in re.split(r"(\s+)", text)
+    )
 
 
 @dataclass(frozen=True)
@@ -202,7 +259,3 @@ def _reader_totals(catalog: Catalog, editions: Mapping[str, ReaderEdition]) -> R
         pages=sum(len(e.pages) for e in found),
         size=sum(f.size for f in files) + sum(e.size for e in found),
     )
-
-
-def _alternates(path: str) -> dict[str, str]:
-    return {lang: lang_prefix(lang) + path for lang in LANGS}

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from server.catalog import Catalog
 from server.i18n import lang_prefix
 from server.reader import ReaderEdition
+from server.root_path import SiteRoot
 
 _SPACE = re.compile(r"\s+")
 SEARCH_PATH = "/search"
@@ -58,12 +59,16 @@ def build_entries(
     return entries
 
 
-def index_json(entries: list[SearchEntry], lang: str) -> bytes:
-    """Compact JSON for the browser: titles once, then `[slug, page, text]` per page."""
+def index_json(entries: list[SearchEntry], lang: str, root: SiteRoot | None = None) -> bytes:
+    """Compact JSON for the browser: titles once, then `[slug, page, text]` per page.
+
+    `prefix` is where this language's pages are, under the site's root path.
+    """
+    prefix = (root or SiteRoot()).url(lang_prefix(lang))
     titles = {e.slug: e.title for e in entries}
     rows = [[e.slug, e.page, e.text] for e in entries]
     return json.dumps(
-        {"lang": lang, "prefix": lang_prefix(lang), "titles": titles, "pages": rows},
+        {"lang": lang, "prefix": prefix, "titles": titles, "pages": rows},
         ensure_ascii=False,
         separators=(",", ":"),
     ).encode()
@@ -80,8 +85,8 @@ class SearchIndex:
     folded: list[str] = field(repr=False)
 
 
-def build_index(entries: list[SearchEntry], lang: str) -> SearchIndex:
-    body = index_json(entries, lang)
+def build_index(entries: list[SearchEntry], lang: str, root: SiteRoot | None = None) -> SearchIndex:
+    body = index_json(entries, lang, root)
     digest = hashlib.sha256(body).hexdigest()[:16]
     url = f"{lang_prefix(lang)}/search-index.{digest}.json"
     return SearchIndex(lang, entries, body, url, [fold(e.text) for e in entries])

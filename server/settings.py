@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from server.root_path import RootPathError, normalize_root
+
 ENV_PREFIX = "BILANG_KARYO_"
 
 # The shipped sample guides and office file sit beside the package, so that
@@ -43,6 +45,8 @@ class Settings:
     feedback_overall_per_minute: int = 600
     # How often the server looks for notices posted by the CLI, or starting or ending.
     notice_check_seconds: float = 30.0
+    # The path the public reaches the site under; None takes public_url's path (root_path.py).
+    root_path: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -64,6 +68,8 @@ class Settings:
             values["notice_check_seconds"] = parse_positive_int(
                 raw, ENV_PREFIX + "NOTICE_CHECK_SECONDS"
             )
+        if (root := env.get(ENV_PREFIX + "ROOT_PATH")) is not None:
+            values["root_path"] = parse_root_path(root, ENV_PREFIX + "ROOT_PATH")
         if (watch := env.get(ENV_PREFIX + "WATCH")) is not None:
             values["watch"] = parse_bool(watch, ENV_PREFIX + "WATCH")
         for name, attr in (
@@ -90,6 +96,14 @@ def parse_port(raw: str, name: str) -> int:
     if not 0 <= port <= 65535:
         raise SettingsError(f"{name}: port must be between 0 and 65535, got {port}")
     return port
+
+
+def parse_root_path(raw: str, name: str) -> str:
+    """A root path setting, normalised: "/" is the root ("")."""
+    try:
+        return normalize_root(raw)
+    except RootPathError as exc:
+        raise SettingsError(f"{name}: {exc}") from None
 
 
 def parse_positive_int(raw: str, name: str) -> int:

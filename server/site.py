@@ -22,6 +22,7 @@ from server.pages import PageRenderer
 from server.prebuilt import HTML, IMMUTABLE, LANDING_VARY, Prebuilt, prebuild
 from server.qr import qr_png, qr_svg
 from server.reader import ReaderEdition, ReaderImage, ReaderQueue, ReaderStore
+from server.root_path import SiteRoot
 from server.search import SEARCH_PATH, SearchIndex, build_entries, build_index
 from server.service_worker import WORKER_URL, build_worker
 
@@ -57,9 +58,10 @@ def build_site(
 ) -> Site:
     """`unrenderable`: PDF hashes whose reader pages failed; their pages offer the PDF alone.
     `board`: the notices for the landing pages."""
+    root = renderer.root
     editions = current_editions(catalog, reader)
     indexes = {
-        lang: build_index(build_entries(catalog, lang, editions.get), lang) for lang in LANGS
+        lang: build_index(build_entries(catalog, lang, editions.get), lang, root) for lang in LANGS
     }
     responses: dict[str, Prebuilt] = dict(assets.responses)
     for index in indexes.values():
@@ -77,16 +79,27 @@ def build_site(
             html, HTML, vary=LANDING_VARY if path == "/" else "Accept-Encoding"
         )
     for lang in LANGS:
-        manifest = web_manifest(lang, office, renderer.messages, assets)
+        manifest = web_manifest(lang, office, renderer.messages, assets, root)
         responses[manifest_url(lang)] = prebuild(manifest, MANIFEST_TYPE)
     responses[WORKER_URL] = build_worker(
-        catalog, pages, responses, assets, editions, [index.url for index in indexes.values()]
+        catalog,
+        pages,
+        responses,
+        assets,
+        editions,
+        [index.url for index in indexes.values()],
+        root,
     )
     responses[FAVICON_URL] = favicon(assets)
-    responses["/api/guides"] = prebuild(catalog_json(catalog, editions), "application/json")
+    responses["/api/guides"] = prebuild(catalog_json(catalog, editions, root), "application/json")
     responses[NOTICES_URL] = prebuild(notices_json(board), "application/json")
     responses["/qr.svg"] = prebuild(qr_svg(office.qr_url), "image/svg+xml")
     responses["/qr.png"] = prebuild(qr_png(office.qr_url), "image/png")
+    for guide in catalog.guides:
+        # The counter cards' codes: one guide each, scans counted like the poster's.
+        responses[f"/qr/{guide.slug}.svg"] = prebuild(
+            qr_svg(office.page_url(f"/guides/{guide.slug}") + "?src=qr"), "image/svg+xml"
+        )
     error_pages = {
         (lang, status): prebuild(renderer.render_error(lang, office, status), HTML, "no-store")
         for lang in LANGS
@@ -126,9 +139,17 @@ def current_editions(catalog: Catalog, reader: ReaderStore | None) -> dict[str, 
     return {sha: edition for sha, edition in found.items() if edition is not None}
 
 
-def catalog_json(catalog: Catalog, editions: dict[str, ReaderEdition] | None = None) -> bytes:
-    """`/api/guides`; each file's `reader` lists its page images once they are rendered."""
+def catalog_json(
+    catalog: Catalog,
+    editions: dict[str, ReaderEdition] | None = None,
+    root: SiteRoot | None = None,
+) -> bytes:
+    """`/api/guides`; each file's `reader` lists its page images once they are rendered.
+
+    Its URLs are public ones, under the root path.
+    """
     editions = editions or {}
+    root = root or SiteRoot()
     guides = []
     for guide in catalog.guides:
         checked = guide.last_checked.isoformat()
@@ -142,15 +163,17 @@ def catalog_json(catalog: Catalog, editions: dict[str, ReaderEdition] | None = N
                 "sources": list(guide.sources),
                 "last_checked": checked,
                 "size": guide.size,
-                "urls": {lang: f"{lang_prefix(lang)}/guides/{guide.slug}" for lang in LANGS},
+                "urls": {
+                    lang: root.url(f"{lang_prefix(lang)}/guides/{guide.slug}") for lang in LANGS
+                },
                 "files": {
                     lang: {
-                        "url": f.url,
+                        "url": root.url(f.url),
                         "size": f.size,
                         "sha256": f.sha256,
                         "pages": f.pages,
                         "last_checked": checked,
-                        "reader": _reader_json(editions.get(f.sha256)),
+                        "reader": _reader_json(editions.get(f.sha256), root),
                     }
                     for lang, f in guide.files.items()
                 },
@@ -160,11 +183,11 @@ def catalog_json(catalog: Catalog, editions: dict[str, ReaderEdition] | None = N
     return json.dumps(body, ensure_ascii=False, indent=1).encode()
 
 
-def _reader_json(edition: ReaderEdition | None) -> list[dict[str, object]]:
+def _reader_json(edition: ReaderEdition | None, root: SiteRoot) -> list[dict[str, object]]:
     if edition is None:
         return []
     return [
-        {"url": edition.image_url(p.number), "size": p.size, "has_text": bool(p.text)}
+        {"url": root.url(edition.image_url(p.number)), "size": p.size, "has_text": bool(p.text)}
         for p in edition.pages
     ]
 
@@ -258,6 +281,11 @@ class LiveSite:
             log.info("catalog %s loaded: %d guides", catalog.version, len(catalog.guides))
         self._queue_renders(catalog)
         return True
+
+    @property
+    def root(self) -> SiteRoot:
+        """Where the site lives on its host (root_path.py)."""
+        return self.renderer.root
 
     def rebuild(self) -> None:
         """Build the current catalog again, now that more of its pages are rendered."""

@@ -46,7 +46,8 @@ from server.db import Database
 
 # The `src` values of the links we hand out, and what each one counts: the one place to add
 # a source (the QR code's URL in office.py, the installed app's start URL in manifest.py).
-SOURCE_METRICS = {"qr": "qr_scan", "pwa": "pwa_start"}
+# `share`: a guide's link shared with its page's Share button; counted with that guide.
+SOURCE_METRICS = {"qr": "qr_scan", "pwa": "pwa_start", "share": "share_open"}
 METRICS = ("page_view", "guide_open", "whatsapp", *SOURCE_METRICS.values())
 # The usage CSV's header row; the admin's usage page explains each column in both languages.
 CSV_COLUMNS = ("day", "metric", "guide", "lang", "count")
@@ -98,7 +99,7 @@ def view_counts(path: str, query: str) -> tuple[Count, ...]:
     if "src=" in query:
         for source in parse_qs(query).get("src", []):
             if source in SOURCE_METRICS:
-                counts.append((SOURCE_METRICS[source], "", lang))
+                counts.append((SOURCE_METRICS[source], guide if source == "share" else "", lang))
     return tuple(dict.fromkeys(counts))  # `?src=qr&src=qr` is one scan
 
 

@@ -42,8 +42,13 @@ def office_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, guides_dir: Path, office_file: Path) -> Settings:
+    # At the root, as most tests' paths are; tests/test_root_path.py serves under a root path.
     return Settings(
-        guides_dir=guides_dir, office_file=office_file, data_dir=tmp_path / "data", watch=False
+        guides_dir=guides_dir,
+        office_file=office_file,
+        data_dir=tmp_path / "data",
+        watch=False,
+        root_path="",
     )
 
 
@@ -69,10 +74,16 @@ class LiveServer:
     guides_dir: Path
     data_dir: Path
     log_path: Path
+    root_path: str = ""  # "" or "/infokanimjogja": where the site lives on the host
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def site_url(self) -> str:
+        """The landing page's address, under the root path."""
+        return f"{self.url}{self.root_path}/"
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -97,7 +108,12 @@ def start_again(server: LiveServer, office_file: Path) -> LiveServer:
     """The same server started again, after `stop()` or `kill()`: same port, folders and log,
     as when the office's machine comes back."""
     return start_server(
-        server.guides_dir, office_file, server.data_dir, server.log_path, port=server.port
+        server.guides_dir,
+        office_file,
+        server.data_dir,
+        server.log_path,
+        port=server.port,
+        root_path=server.root_path or "/",
     )
 
 
@@ -109,7 +125,10 @@ def start_server(
     port: int | None = None,
     extra_env: dict[str, str] | None = None,
     timeout: float = 20.0,
+    root_path: str | None = "/",
 ) -> LiveServer:
+    """`root_path`: the site's path on the host (--root-path); the root unless a test says.
+    None passes no --root-path: the path of the office file's public_url."""
     port = port or free_port()
     env = {**os.environ, **(extra_env or {})}
     with log_path.open("ab") as log_file:  # the child keeps its own handle
@@ -127,13 +146,19 @@ def start_server(
                 str(office_file),
                 "--data",
                 str(data_dir),
+                *(["--root-path", root_path] if root_path is not None else []),
             ],
             stdout=log_file,
             stderr=subprocess.STDOUT,
             env=env,
             cwd=PROJECT_ROOT,
         )
-    server = LiveServer(process, port, guides_dir, data_dir, log_path)
+    if root_path is None:
+        from server.office import load_office
+
+        root_path = load_office(office_file).root_path
+    root = "" if root_path.strip("/") == "" else "/" + root_path.strip("/")
+    server = LiveServer(process, port, guides_dir, data_dir, log_path, root)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -11,6 +11,8 @@ import brotli
 import pytest
 from starlette.testclient import TestClient
 
+from tests.test_qr import decode, svg_to_image
+
 IDENTITY = {"Accept-Encoding": "identity"}
 
 
@@ -31,7 +33,13 @@ def test_landing_page_has_the_seed_buttons_in_order(client: TestClient) -> None:
         "/guides/pembuatan-paspor",
         "/guides/izin-tinggal",
     ]
-    labels = re.findall(r'<a class="btn[^"]*" href="[^"]+"[^>]*>([^<]+)', html)
+    # The label's text, without the span that keeps "(M-Paspor)" on one line.
+    labels = [
+        re.sub(r"<[^>]+>", "", label)
+        for label in re.findall(
+            r'<a class="btn[^"]*" href="[^"]+"[^>]*>(.*?)(?:<small>|</a>)', html
+        )
+    ]
     assert labels == [
         "Antrian Paspor (M-Paspor)",
         "Cek Alur Paspor",
@@ -229,7 +237,34 @@ def test_poster_has_office_both_lines_qr_and_url(client: TestClient) -> None:
     assert "Scan untuk informasi layanan keimigrasian" in html
     assert "Scan for immigration service information" in html
     assert 'src="/qr.svg"' in html
-    assert "https://imigo.dev/infokanimjogja" in html
+    # The short address to type, without the scheme.
+    assert "<strong>imigo.dev/infokanimjogja</strong>" in html
+    # What the site holds: every red button's title, in both languages.
+    text = re.sub(r"<[^>]+>", "", html)
+    for title in ("Cek Alur Paspor", "Check passport status"):
+        assert title in html
+    for guide in api(client)["guides"]:
+        if guide["featured"]:
+            assert guide["title"]["id"] in text and guide["title"]["en"] in text
+
+
+def test_counter_cards_one_per_guide_and_a_sheet_of_all(client: TestClient) -> None:
+    guides = api(client)["guides"]
+    sheet = client.get("/cards").text
+    for guide in guides:
+        slug = guide["slug"]
+        card = client.get(f"/poster/{slug}")
+        assert card.status_code == 200
+        assert f'src="/qr/{slug}.svg"' in card.text and f'src="/qr/{slug}.svg"' in sheet
+        shown = re.sub(r"<[^>]+>", "", card.text)
+        assert guide["title"]["id"] in shown and guide["title"]["en"] in shown
+        assert f"imigo.dev/infokanimjogja/guides/{slug}" in card.text
+        code = client.get(f"/qr/{slug}.svg")
+        assert code.headers["content-type"] == "image/svg+xml"
+        assert decode(svg_to_image(code.content)) == [
+            f"https://imigo.dev/infokanimjogja/guides/{slug}?src=qr"
+        ]
+    assert client.get("/poster/no-such-guide").status_code == 404
 
 
 def test_first_visit_fits_the_30_kb_budget(client: TestClient) -> None:

@@ -62,6 +62,7 @@ def battery(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Battery]:
         data_dir=root / "data",
         watch=False,
         max_upload_mb=1,
+        root_path="",
     )
     app = create_app(settings)
     admin: Admin = app.fallback.state.admin  # type: ignore[attr-defined]

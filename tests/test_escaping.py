@@ -96,7 +96,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pages]:
     (root / "guides" / f"{payload('file_name').replace('/', '')}.pdf").write_bytes(make_pdf())
     settings = Settings(
         guides_dir=root / "guides", office_file=root / "office.toml", data_dir=root / "data",
-        watch=False,
+        watch=False, root_path="",
     )  # fmt: skip
     app = create_app(settings)
     app.fallback.state.admin.accounts.add("budi", PASSWORD, "test")  # type: ignore[attr-defined]

@@ -27,7 +27,9 @@ SAME_IN_BOTH = {
     "MENU",
     "Admin",
 }
-_KEY_USE = re.compile(r"""\b(?:t|bi|_t|gettext|message)\(\s*["']([a-z0-9_]+)["']\s*\)""")
+_KEY_USE = re.compile(
+    r"""\b(?:(?:t|bi|_t|gettext|message)\(|t_in\(\s*["'][a-z]{2}["']\s*,)\s*["']([a-z0-9_]+)["']\s*\)"""
+)
 
 
 def test_every_message_has_both_languages() -> None:

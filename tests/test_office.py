@@ -11,7 +11,7 @@ def test_loads_the_shipped_office_file(office_file: Path) -> None:
     office = load_office(office_file)
     assert office.name == "Kantor Imigrasi Kelas I TPI Yogyakarta"
     assert office.whatsapp.url == "https://wa.me/628112578223?text=MENU"
-    assert office.qr_url == "https://imigo.dev/infokanimjogja?src=qr"
+    assert office.qr_url == "https://imigo.dev/infokanimjogja/?src=qr"
     assert [link.name for link in office.social] == [
         "Instagram",
         "Facebook",

@@ -85,7 +85,11 @@ def served_file(
     root = tmp_path_factory.mktemp("ranges")
     shutil.copytree(SAMPLE_GUIDES, root / "guides", ignore=shutil.ignore_patterns("README.md"))
     settings = Settings(
-        guides_dir=root / "guides", office_file=SAMPLE_OFFICE, data_dir=root / "data", watch=False
+        guides_dir=root / "guides",
+        office_file=SAMPLE_OFFICE,
+        data_dir=root / "data",
+        watch=False,
+        root_path="",
     )
     with TestClient(create_app(settings)) as client:
         url = client.get("/api/guides").json()["guides"][0]["files"]["id"]["url"]

@@ -199,7 +199,7 @@ def test_the_dashboard_shows_the_counts(settings: Settings) -> None:
         page = client.get("/admin/usage").text
         exported = client.get("/admin/usage.csv").content.decode("utf-8-sig")
     assert "<svg" in page and "<rect" in page
-    top = page.split('class="top"')[1]
+    top = page.split('<table class="top')[1]
     assert top.index('data-guide="izin-tinggal"') < top.index('data-guide="antrian-paspor"')
     assert '<tr data-metric="qr_scan"><th>' in page
     rows = list(csv.DictReader(io.StringIO(exported)))
@@ -380,3 +380,14 @@ def test_the_ids_kept_against_double_counting_are_bounded(
     assert long_ago[0] == 0
     # The newest ids are the ones kept: resending the last batch counts nothing.
     assert site.post("/api/usage", json={"events": events}).json()["counted"] == 0
+
+
+def test_a_shared_guide_link_counts_as_opened_from_a_share(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        client.get("/guides/izin-tinggal?src=share", headers=NAVIGATE)
+        client.get("/en/guides/izin-tinggal?src=share", headers=NAVIGATE)
+        client.get("/guides/izin-tinggal", headers=NAVIGATE)
+    found = counts(settings)
+    assert found[("share_open", "izin-tinggal", "id")] == 1
+    assert found[("share_open", "izin-tinggal", "en")] == 1
+    assert found[("guide_open", "izin-tinggal", "id")] == 2

@@ -51,7 +51,7 @@ def auth_routes(admin: Admin) -> list[Route]:
         response.set_cookie(
             LOGIN_COOKIE,
             cookie,
-            path="/admin",
+            path=admin.root.cookie_path("/admin"),
             httponly=True,
             samesite="strict",
             secure=request.url.scheme == "https",
@@ -105,7 +105,7 @@ def auth_routes(admin: Admin) -> list[Route]:
         await run(admin.audit.prune_sign_ins)
         response = admin.redirect(_next_url(form.get("next")))
         admin.set_session_cookie(response, request, cookie)
-        response.delete_cookie(LOGIN_COOKIE, path="/admin")
+        response.delete_cookie(LOGIN_COOKIE, path=admin.root.cookie_path("/admin"))
         return response
 
     async def logout(request: Request) -> Response:

@@ -90,12 +90,18 @@ class Admin:
         )
         self.css = self.css_path.read_bytes()
         self.css_url = f"/admin/admin.{hashlib.sha256(self.css).hexdigest()[:10]}.css"
+        self.root = self.live.root
         self.env.globals.update(
+            # Links start with `admin_url` (the admin under the site's root path), as
+            # redirects do (`redirect`); public pages' links with `root`.
+            admin_url=self.root.url("/admin"),
+            root=self.root.path,
             bi=self.bilingual,
+            label=self.label,
             t=self.messages.get,
             when=office_time,
             fmt_size=format_size,
-            css_url=self.css_url,
+            css_url=self.root.url(self.css_url),
             office=self.live.office,
             reader_status=self.reader_status,
         )
@@ -115,6 +121,11 @@ class Admin:
         if id_text == en_text:
             return Markup(escape(id_text))
         return Markup('{} <span class="en" lang="en">{}</span>').format(id_text, en_text)
+
+    def label(self, key: str) -> str:
+        """Plain "Indonesian / English" text, for attributes (a table cell's card label)."""
+        id_text, en_text = self.messages.get("id", key), self.messages.get("en", key)
+        return id_text if id_text == en_text else f"{id_text} / {en_text}"
 
     def page(
         self,
@@ -136,7 +147,8 @@ class Admin:
         )
 
     def redirect(self, url: str) -> RedirectResponse:
-        return RedirectResponse(url, status_code=303, headers=NO_STORE)
+        """See other: `url` is the app's path (`/admin/...`); the public one has the root path."""
+        return RedirectResponse(self.root.url(url), status_code=303, headers=NO_STORE)
 
     async def session_of(self, request: Request) -> Session | None:
         return await run(self.sessions.load, request.cookies.get(SESSION_COOKIE))
@@ -145,7 +157,7 @@ class Admin:
         response.set_cookie(
             SESSION_COOKIE,
             value,
-            path="/admin",
+            path=self.root.cookie_path("/admin"),
             httponly=True,
             samesite="strict",
             secure=request.url.scheme == "https",
@@ -154,7 +166,7 @@ class Admin:
     def clear_session_cookie(self, response: Response, request: Request) -> None:
         response.delete_cookie(
             SESSION_COOKIE,
-            path="/admin",
+            path=self.root.cookie_path("/admin"),
             httponly=True,
             samesite="strict",
             secure=request.url.scheme == "https",

@@ -116,6 +116,9 @@ def admin_routes(admin: Admin) -> list[BaseRoute]:
         Route(admin.css_url.removeprefix("/admin"), stylesheet),
     ]
     return [
-        Route("/admin", lambda request: RedirectResponse("/admin/", 308, headers=NO_STORE)),
+        Route(
+            "/admin",
+            lambda request: RedirectResponse(admin.root.url("/admin/"), 308, headers=NO_STORE),
+        ),
         Mount("/admin", app=NoStore(DatabaseGuard(Router(routes), admin))),
     ]

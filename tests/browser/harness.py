@@ -118,13 +118,16 @@ class Browser:
         assert self.context is None, "close the browser before launching it again"
         # A persistent profile: installability needs one (a plain context is incognito),
         # and a relaunch must find what the first run saved.
+        options = dict(self.extra)
+        # `chromium_args`: flags a test adds (a self-signed certificate behind nginx).
+        args = [*CHROMIUM_ARGS, *options.pop("chromium_args", [])]
         self.context = self.playwright.chromium.launch_persistent_context(
             self.profile_dir,
             executable_path=CHROMIUM,
             headless=True,
-            args=CHROMIUM_ARGS,
+            args=args,
             # Most applicants' phones are set to Indonesian; English is tested explicitly.
-            **{"locale": "id-ID", **self.extra},
+            **{"locale": "id-ID", **options},
         )
         self.context.set_default_timeout(WAIT_MS)
         self.problems.watch(self.context)

@@ -21,6 +21,9 @@ from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
 
+# Pages made for printing (the poster, the counter cards): black on white, no header.
+PRINTOUTS = ("/poster", "/cards")
+
 # WCAG's reflow width: 1280 CSS px at 400% zoom.
 NARROW = {"width": 320, "height": 640}
 # 200% browser zoom of a 1280 x 720 window, as chromium applies it: the layout viewport
@@ -73,8 +76,8 @@ def test_axe_finds_no_violation_on_any_public_page_in_light_and_dark_mode(
             reports.append(f"{path} in dark mode:\n{report}")
         in_dark = a11y.page_colours(page)
         assert min(in_light["ratio"], in_dark["ratio"]) >= MIN_TEXT_CONTRAST, (in_light, in_dark)
-        # The A4 poster is for printing: black on white whatever the screen prefers.
-        if path != "/poster" and (
+        # The printouts are for paper: black on white whatever the screen prefers.
+        if not path.startswith(PRINTOUTS) and (
             in_dark["back"] == in_light["back"] or in_dark["text"] == in_light["text"]
         ):
             same.append((path, in_light, in_dark))
@@ -159,7 +162,7 @@ def tab_through(page: Page, path: str) -> list[str]:
             faults.append(f"{where}: focused but out of view or covered ({state})")
     if reached != list(range(len(in_main))):
         faults.append(f"{path}: Tab reached {reached}, not all {len(in_main)} in DOM order")
-    if path == "/poster":
+    if path.startswith(PRINTOUTS):
         return faults  # a printout: no header, no skip link
     # The skip link comes first (it showed above when focused), and takes Tab on into <main>.
     skip = page.locator("a.skip")
