@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -15,8 +16,10 @@ from server.assets import Assets
 from server.blobs import BlobStore
 from server.catalog import Catalog, CatalogError, FileCache, GuideFile, load_catalog
 from server.guide_text import GuideText, TextError, TextStore
+from server.db import DatabaseProblem
 from server.i18n import LANGS, lang_prefix
 from server.manifest import FAVICON_URL, MANIFEST_TYPE, favicon, manifest_url, web_manifest
+from server.notices import NOTICES_URL, NoticeBoard, NoticeStore, board_from
 from server.office import Office
 from server.pages import PageRenderer
 from server.prebuilt import HTML, IMMUTABLE, LANDING_VARY, Prebuilt, prebuild
@@ -44,6 +47,8 @@ class Site:
     texts: dict[str, GuideText] = field(default_factory=dict)  # PDF sha256 -> shown text
     # Pages whose query string the fast path leaves to Starlette (`/search?q=`).
     query_pages: frozenset[str] = frozenset()
+    # The notices this build's landing pages carry (with the store's revision they came from).
+    board: NoticeBoard | None = None
 
 
 def build_site(
@@ -54,10 +59,12 @@ def build_site(
     reader: ReaderStore | None = None,
     unrenderable: frozenset[str] = frozenset(),
     texts: Mapping[str, GuideText] | None = None,
+    board: NoticeBoard | None = None,
 ) -> Site:
     """`unrenderable`: PDF hashes whose reader pages failed; their pages offer the PDF alone.
 
-    `texts`: the text version of each PDF (by sha256) that has one ready to show.
+    `texts`: the text version of each PDF (by sha256) that has one ready to show;
+    `board`: the notices for the landing pages.
     """
     root = renderer.root
     editions = current_editions(catalog, reader)
@@ -76,6 +83,7 @@ def build_site(
         {lang: index.url for lang, index in indexes.items()},
         unrenderable,
         texts,
+        board,
     )
     for path, html in pages.items():
         responses[path] = prebuild(
@@ -95,6 +103,7 @@ def build_site(
     )
     responses[FAVICON_URL] = favicon(assets)
     responses["/api/guides"] = prebuild(catalog_json(catalog, editions, root), "application/json")
+    responses[NOTICES_URL] = prebuild(notices_json(board), "application/json")
     responses["/qr.svg"] = prebuild(qr_svg(office.qr_url), "image/svg+xml")
     responses["/qr.png"] = prebuild(qr_png(office.qr_url), "image/png")
     for guide in catalog.guides:
@@ -123,7 +132,15 @@ def build_site(
         search=indexes,
         texts=dict(texts),
         query_pages=frozenset(lang_prefix(lang) + SEARCH_PATH for lang in LANGS),
+        board=board,
     )
+
+
+def notices_json(board: NoticeBoard | None) -> bytes:
+    """`/api/notices`: what the landing page carries, for a page that was opened earlier."""
+    notices = [n.as_json() for n in board.notices] if board else []
+    body = {"revision": board.revision if board else 0, "notices": notices}
+    return json.dumps(body, ensure_ascii=False).encode()
 
 
 def current_editions(catalog: Catalog, reader: ReaderStore | None) -> dict[str, ReaderEdition]:
@@ -238,6 +255,8 @@ class LiveSite:
         # existed, and the OCR of scanned ones (slow; they wait for Tikkim's review anyway).
         self._text_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="text")
         self._text_asked: set[str] = set()
+        # Set by create_app once the database is open; None builds pages without notices.
+        self.notice_store: NoticeStore | None = None
         self.status = ReloadStatus()
         self._cache = FileCache(max_file_bytes)
         self._lock = threading.Lock()
@@ -291,11 +310,36 @@ class LiveSite:
         with self._lock:
             self.site = self._build(self.site.catalog)
 
+    def notices_changed(self) -> bool:
+        """A notice was added or removed (here or by the CLI), or one started or ended."""
+        if self.notice_store is None:
+            return False
+        site = self.site
+        try:
+            revision = self.notice_store.revision()
+        except (DatabaseProblem, sqlite3.Error, OSError):
+            revision = site.board.revision if site.board else 0  # unreadable: keep what is shown
+        if site.board is None or revision != site.board.revision:
+            return True
+        return site.board.key(site.board.built_at) != site.board.key(datetime.now(UTC))
+
+    def _notice_board(self) -> NoticeBoard | None:
+        """The notices for the next build. The public site needs no database: when it cannot
+        be read, the pages keep the notices they carried (the admin and /healthz say why)."""
+        if self.notice_store is None:
+            return None
+        try:
+            return board_from(self.notice_store)
+        except (DatabaseProblem, sqlite3.Error, OSError) as exc:
+            log.warning("notices not read, the pages keep the ones they had: %s", exc)
+            return self.site.board
+
     def _build(self, catalog: Catalog) -> Site:
         failed = self.reader_queue.failed() if self.reader_queue else frozenset()
         texts = self._texts(catalog)
+        board = self._notice_board()
         site = build_site(
-            catalog, self.office, self.renderer, self.assets, self.reader, failed, texts
+            catalog, self.office, self.renderer, self.assets, self.reader, failed, texts, board
         )
         # A worker generated from the previous build may still be installing and fetch its
         # search index; keep that one generation answering, so its install does not fail.
