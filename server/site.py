@@ -15,8 +15,8 @@ from pathlib import Path
 from server.assets import Assets
 from server.blobs import BlobStore
 from server.catalog import Catalog, CatalogError, FileCache, GuideFile, load_catalog
-from server.guide_text import GuideText, TextError, TextStore
 from server.db import DatabaseProblem
+from server.guide_text import GuideText, TextError, TextStore
 from server.i18n import LANGS, lang_prefix
 from server.manifest import FAVICON_URL, MANIFEST_TYPE, favicon, manifest_url, web_manifest
 from server.notices import NOTICES_URL, NoticeBoard, NoticeStore, board_from

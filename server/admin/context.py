@@ -28,8 +28,8 @@ from server.admin.sessions import (
 )
 from server.audit import AuditLog
 from server.clock import office_time
-from server.guide_text import linked
 from server.feedback import FeedbackStore
+from server.guide_text import linked
 from server.i18n import Messages, format_size
 from server.notices import NoticeStore
 from server.publish import Publisher
