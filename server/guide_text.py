@@ -120,7 +120,7 @@ def anchor_for(heading: str) -> str:
 LETTERHEAD = "kop"
 
 
-def sections(text: GuideText, title: str) -> list[Section]:
+def sections(text: GuideText, title: str | tuple[str, ...]) -> list[Section]:
     """The text's sections; a first heading that repeats the guide's title is left out.
 
     What comes before that title in the PDF (the office's letterhead) becomes a last
@@ -130,7 +130,8 @@ def sections(text: GuideText, title: str) -> list[Section]:
     blocks = list(text.blocks)
     letterhead: list[Block] = []
     first = next((i for i, b in enumerate(blocks) if b.kind == "heading"), None)
-    if first is not None and fold(blocks[first].text).strip() == fold(title).strip():
+    titles = {fold(t).strip() for t in ((title,) if isinstance(title, str) else title)}
+    if first is not None and fold(blocks[first].text).strip() in titles:
         letterhead = blocks[:first]
         del blocks[: first + 1]
     levels = sorted({b.level for b in blocks if b.kind == "heading"})

@@ -167,7 +167,7 @@ class PageRenderer:
                 path = f"/guides/{guide.slug}"
                 gfile = guide.file_for(lang)
                 text = texts.get(gfile.sha256)
-                found = sections(text, guide.title[lang]) if text else []
+                found = sections(text, tuple(guide.title.values())) if text else []
                 pages[prefix + path] = self.render(
                     "guide.html",
                     lang,

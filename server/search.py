@@ -79,7 +79,7 @@ def build_entries(
         text = text_for(gfile.sha256)
         if text is None:
             continue
-        for section in sections(text, title):
+        for section in sections(text, tuple(guide.title.values())):
             if section.level < 0:
                 continue  # the letterhead: the same on every guide
             body = "\n".join(section.lines)

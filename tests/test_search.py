@@ -144,7 +144,7 @@ def test_entries_are_the_sections_of_each_text_in_its_language(
     mine = [e for e in entries if e.slug == "izin-tinggal"]
     assert mine[0].anchor == "" and mine[0].title == "Stay Permit / Izin Tinggal"
     anchors = [e.anchor for e in mine[1:]]
-    assert "extending-online" in anchors and "overstay-fine" in anchors
+    assert "how-to-extend" in anchors and "overstay-fine" in anchors
     assert all(e.lang == "en" for e in mine)
     # The letterhead above the PDF's title is the same on every guide: not searched.
     assert "kop" not in anchors
