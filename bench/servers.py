@@ -14,11 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from server.http_guard import KEEP_ALIVE_SECONDS
 from server.settings import PROJECT_ROOT
 from tests.conftest import free_port
 
 # What a current Chrome on a phone sends; every server is asked with it.
 BROWSER_ACCEPT_ENCODING = "gzip, deflate, br, zstd"
+GUARDED_PROTOCOL = "server.http_guard:GuardedHttpToolsProtocol"
 
 
 class ServerError(Exception):
@@ -155,7 +157,7 @@ def start_ours(
 
 
 def _start_uvicorn_app(name: str, factory: str, env: dict[str, str], log_path: Path) -> Running:
-    """An app of the bench's own under the same uvicorn settings as ours."""
+    """An app of the bench's own under the same uvicorn, loop and protocol class as ours."""
     port = free_port()
     argv = [
         sys.executable,
@@ -169,8 +171,12 @@ def _start_uvicorn_app(name: str, factory: str, env: dict[str, str], log_path: P
         str(port),
         "--loop",
         "uvloop",
+        # The protocol class ours serves with (server/cli.py), so that ours against these
+        # apps measures our app's own per-request path and nothing of the protocol.
         "--http",
-        "httptools",
+        GUARDED_PROTOCOL,
+        "--timeout-keep-alive",
+        str(KEEP_ALIVE_SECONDS),
         "--no-access-log",
         "--no-server-header",
     ]
@@ -206,6 +212,16 @@ def serving_guides(count: int) -> Callable[[Response], bool]:
         return listed == count
 
     return ready
+
+
+def settled(answer: Response) -> bool:
+    """A readiness check: `/healthz` answers and the reader pages of every guide file are
+    made (or failed), so no rendering or rebuilding in the background skews a measurement."""
+    if answer.status != 200:
+        return False
+    reader = json.loads(answer.body).get("reader", {})
+    done = int(reader.get("ready", 0)) + len(reader.get("failed", []))
+    return int(reader.get("pending", 1)) == 0 and done >= int(reader.get("files", 0))
 
 
 def nginx_binary() -> str | None:

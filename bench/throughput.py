@@ -18,6 +18,7 @@ from bench.servers import (
     Running,
     ServerError,
     fetch,
+    settled,
     start_floor,
     start_naive,
     start_nginx,
@@ -176,7 +177,9 @@ def _url_figures(
 def _large_pdf(plan: Plan, work: Path) -> Figures:
     """The same comparison for one large generated guide PDF; the samples are small."""
     guides = make_guides_folder(work / "large-guides", 1, plan.generated_size)
-    ours, _ = start_ours(guides, work / "large-data", work / "large.log", SAMPLE_OFFICE)
+    ours, _ = start_ours(
+        guides, work / "large-data", work / "large.log", SAMPLE_OFFICE, ready=settled
+    )
     try:
         targets, _missing = discover_targets(ours.port)
         pdf = [Target(LARGE_PDF, t.path) for t in targets if t.label == "guide PDF"]
@@ -192,7 +195,7 @@ def measure_throughput(plan: Plan) -> Figures:
     work = plan.work_dir / "throughput"
     work.mkdir(parents=True)
     guides = copy_sample_guides(work / "guides")
-    ours, _ = start_ours(guides, work / "data", work / "server.log", SAMPLE_OFFICE)
+    ours, _ = start_ours(guides, work / "data", work / "server.log", SAMPLE_OFFICE, ready=settled)
     try:
         targets, missing = discover_targets(ours.port)
         snapshots = snapshot(ours.port, targets)
