@@ -17,12 +17,10 @@ from pathlib import Path
 from bench.floor_app import write_floor
 from bench.guides import SAMPLE_OFFICE, copy_sample_guides, make_guides_folder
 from bench.plan import MIB, Plan
+from bench.report import FLOOR_BUDGET, P99_BUDGET_MS
 from bench.servers import Running, settled, start_floor, start_ours
 from bench.steps import Figures
 from bench.throughput import FLOOR, OURS, Target, compare, discover_targets, snapshot
-
-BUDGET_RATIO = 0.85
-BUDGET_P99_MS = 5.0
 
 
 def _against_floor(plan: Plan, guides: Path, work: Path, wanted: dict[str, str]) -> Figures:
@@ -82,7 +80,9 @@ def main(argv: list[str]) -> int:
         print(
             f"{label}: ours/floor {row['ours/floor']}x "
             f"(ours {row['ours_rps']:,.0f} req/s p99 {row['ours_p99_ms']} ms; "
-            f"floor {row['floor_rps']:,.0f} req/s p99 {row['floor_p99_ms']} ms)"
+            f"floor {row['floor_rps']:,.0f} req/s p99 {row['floor_p99_ms']} ms); "
+            f"budgets ≥ {FLOOR_BUDGET}x: {row['ours/floor'] >= FLOOR_BUDGET}, "
+            f"p99 ≤ {P99_BUDGET_MS} ms: {row['ours_p99_ms'] <= P99_BUDGET_MS}"
         )
     print(json.dumps(rows, indent=1))
     return 0

@@ -156,7 +156,9 @@ def start_ours(
     return server, seconds
 
 
-def _start_uvicorn_app(name: str, factory: str, env: dict[str, str], log_path: Path) -> Running:
+def _start_uvicorn_app(
+    name: str, factory: str, env: dict[str, str], log_path: Path, workers: int = 1
+) -> Running:
     """An app of the bench's own under the same uvicorn, loop and protocol class as ours."""
     port = free_port()
     argv = [
@@ -179,6 +181,8 @@ def _start_uvicorn_app(name: str, factory: str, env: dict[str, str], log_path: P
         str(KEEP_ALIVE_SECONDS),
         "--no-access-log",
         "--no-server-header",
+        "--workers",
+        str(workers),
     ]
     server = _launch(name, argv, port, log_path, {**os.environ, **env})
     server.wait_until("/", lambda r: r.status > 0, timeout=60)
@@ -195,10 +199,14 @@ def start_naive(root: Path, log_path: Path) -> Running:
     )
 
 
-def start_floor(root: Path, log_path: Path) -> Running:
+def start_floor(root: Path, log_path: Path, workers: int = 1) -> Running:
     """The trivial ASGI app that answers our bytes from a dict (bench/floor_app.py)."""
     return _start_uvicorn_app(
-        "uvicorn floor", "bench.floor_app:create_app", {"BENCH_FLOOR_ROOT": str(root)}, log_path
+        "uvicorn floor",
+        "bench.floor_app:create_app",
+        {"BENCH_FLOOR_ROOT": str(root)},
+        log_path,
+        workers,
     )
 
 

@@ -69,7 +69,7 @@ def snapshot(port: int, targets: list[Target]) -> dict[str, Response]:
 def mirrors(
     snapshots: dict[str, Response], work: Path, workers: int = 1, naive: bool = True
 ) -> Iterator[dict[str, Running]]:
-    """nginx (and the naive and floor apps) serving the snapshots' bytes; stopped on exit."""
+    """nginx, the floor app (and the naive app) serving the snapshots' bytes; stopped on exit."""
     with ExitStack() as stack:
         port = free_port()
         config_dir = work / f"nginx-{workers}w-{port}"
@@ -77,14 +77,15 @@ def mirrors(
         config = nginx_config(snapshots, config_dir, port, workers)
         servers = {NGINX: start_nginx(config_dir, config, port, work / "nginx.log")}
         stack.callback(servers[NGINX].stop)
+        # The floor is every row's baseline (issue 15), with as many workers as ours.
+        answers = {path: (r.headers, r.body) for path, r in snapshots.items()}
+        floor = write_floor(answers, work / f"floor-{port}")
+        servers[FLOOR] = start_floor(floor, work / f"floor-{workers}w.log", workers)
+        stack.callback(servers[FLOOR].stop)
         if naive:
             root = static_folder(snapshots, work / f"static-{port}")
             servers[NAIVE] = start_naive(root, work / "naive.log")
             stack.callback(servers[NAIVE].stop)
-            answers = {path: (r.headers, r.body) for path, r in snapshots.items()}
-            floor = write_floor(answers, work / f"floor-{port}")
-            servers[FLOOR] = start_floor(floor, work / "floor.log")
-            stack.callback(servers[FLOOR].stop)
         _check_same_bytes(snapshots, servers)
         yield servers
 
@@ -241,7 +242,9 @@ def measure_scaling(plan: Plan) -> Figures:
         results[f"{workers} worker(s)"] = {
             label: {
                 OURS: by_server[OURS],
+                FLOOR: by_server[FLOOR],
                 NGINX: by_server[NGINX],
+                "ratio_vs_floor": _ratio(by_server[OURS], by_server[FLOOR]),
                 "ratio_vs_nginx": _ratio(by_server[OURS], by_server[NGINX]),
             }
             for label, by_server in measured.items()
