@@ -57,6 +57,10 @@ class FileBodies:
         return self.store.path_for(sha256)
 
     def cached(self, gfile: GuideFile) -> bytes | None:
+        data = self._held.get(gfile.sha256)
+        if data is not None:  # the usual case: no path to build
+            self._held.move_to_end(gfile.sha256)
+            return data
         return self.held(gfile.sha256, self.path(gfile.sha256), gfile.size)
 
     def held(self, key: str, path: Path, size: int) -> bytes | None:

@@ -118,8 +118,7 @@ class UsageCounter:
             if referer is not None and _referer_guide(referer) == gfile.slug:
                 return
         day = self.today()
-        counts: tuple[Count, ...] = (("guide_open", gfile.slug, gfile.lang),)
-        if kind and self._note_id(kind, (day, "", b"", counts)):
+        if kind and self._note_id(kind, (day, "", b"", (("guide_open", gfile.slug, gfile.lang),))):
             return
         self._pending.counts[(day, "guide_open", gfile.slug, gfile.lang)] += 1
 
