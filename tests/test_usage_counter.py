@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -89,7 +90,7 @@ def test_a_view_counts_on_the_office_day_it_happened(monkeypatch: pytest.MonkeyP
     counter = UsageCounter()
     counter.count_view(b"", "/", b"")
     tomorrow = datetime.now(WIB) + timedelta(days=1)
-    monkeypatch.setattr(usage_counter.time, "time", tomorrow.timestamp)
+    monkeypatch.setattr(time, "time", tomorrow.timestamp)
     monkeypatch.setattr(usage_counter, "office_now", lambda: tomorrow)
     counter.count_view(b"", "/", b"")
     days = sorted(day for day, *_ in counter.take().counts)
