@@ -438,9 +438,9 @@ def render_markdown(run: dict[str, Any]) -> str:
         "",
         f"Run {run['date']} on {machine['cpu']} ({machine['cores']} cores, "
         f"{machine['memory_gb']} GB), {machine['os']}; commit {machine['commit']}.",
-        f"Python {machine['python']}, uvicorn {machine['uvicorn']} (uvloop, httptools, no "
-        f"access log), nginx {machine['nginx']}, {machine['wrk']}, Lighthouse "
-        f"{machine['lighthouse']}, {machine['chromium']}.",
+        f"Python {machine['python']}, uvicorn {machine['uvicorn']} (uvloop, httptools with our "
+        f"request-head guard, no access log), nginx {machine['nginx']}, {machine['wrk']}, "
+        f"Lighthouse {machine['lighthouse']}, {machine['chromium']}.",
         "",
         f"wrk -t{wrk.get('threads')} -c{wrk.get('connections')} -d{wrk.get('seconds')}s, "
         f"median of {wrk.get('runs')} runs, all on 127.0.0.1; wrk shares the machine's cores "
@@ -456,8 +456,11 @@ def render_markdown(run: dict[str, Any]) -> str:
         "our responses (compressed where we compress, for `Accept-Encoding: gzip, deflate, br, "
         "zstd`). nginx also sends our headers; the naive `StaticFiles` app sends the bytes as "
         "they are. The *uvicorn floor* is a trivial ASGI app (bench/floor_app.py) that answers "
-        "each path with our exact headers and bytes from a dict, under the same uvicorn: no app "
-        "on uvicorn can be faster, so ours/floor is what our own code costs.",
+        "each path with our exact headers and bytes from a dict, under the same uvicorn, loop "
+        "and protocol class as ours (server/http_guard.py's GuardedHttpToolsProtocol, as the "
+        "naive app too): no app on it can be faster, so ours/floor, the first ratio of every "
+        "row, is what our own per-request path costs. Ours is measured once its reader pages "
+        "are made, so no background rendering is in the figures.",
         "",
         _throughput_table(figures),
         "",
