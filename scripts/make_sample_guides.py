@@ -1,7 +1,9 @@
 """Builds the sample guide PDFs in guides/ so that Bilang Karyo runs out of the box.
 
 The office replaces these samples with its official PDFs. The text follows the checked facts
-collected on 2026-11-27; every guide states that date and its sources. The output is
+collected on 2026-11-27 and rechecked on 2026-11-30 (../shared/guide-facts.md); every guide
+states that date and its sources, each with its publisher, URL (where given) and date. What the
+facts mark uncertain is marked so in a highlighted note, or left out. The output is
 deterministic (fixed creation date and metadata), so a rebuild gives byte-identical files.
 
 Each guide's body is written in a tiny markup, parsed into blocks before rendering:
@@ -26,7 +28,7 @@ from fpdf.enums import XPos, YPos
 
 OFFICE = "Kantor Imigrasi Kelas I TPI Yogyakarta"
 MINISTRY = "Kementerian Imigrasi dan Pemasyarakatan"
-CHECKED = datetime(2026, 11, 27, tzinfo=UTC)
+CHECKED = datetime(2026, 11, 30, tzinfo=UTC)
 RED = (183, 28, 28)  # #B71C1C, the colour of the site's buttons
 PALE_RED = (253, 236, 234)
 NOTE_FILL = (255, 243, 205)
@@ -88,7 +90,7 @@ class Guide:
 LABELS: dict[str, dict[str, str]] = {
     "id": {
         "kind": "Panduan layanan keimigrasian",
-        "checked": "Terakhir diperiksa / Last checked: 27 November 2026",
+        "checked": "Terakhir diperiksa / Last checked: 30 November 2026",
         "sources": "Sumber / Sources",
         "about": "Tentang panduan ini",
         "sample": "Ini adalah panduan contoh dari situs Bilang Karyo. Kantor Imigrasi Kelas I "
@@ -102,7 +104,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "en": {
         "kind": "Immigration service guide",
-        "checked": "Terakhir diperiksa / Last checked: 27 November 2026",
+        "checked": "Terakhir diperiksa / Last checked: 30 November 2026",
         "sources": "Sumber / Sources",
         "about": "About this guide",
         "sample": "This is a sample guide from the Bilang Karyo site. The Yogyakarta "
@@ -117,7 +119,30 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-MANUAL_2021 = "Manual Bilang Karyo, Kantor Imigrasi Kelas I TPI Yogyakarta (2021)"
+MANUAL_2021 = (
+    "Kantor Imigrasi Kelas I TPI Yogyakarta: Manual Book dan SOP Website Info Layanan "
+    "Keimigrasian (Bilang Karyo), 5 April 2021"
+)
+# The sources, each with its publisher, its URL where the checked facts give one, and its date
+# (of the document, or of our check where it has none). Shared by the guides that use them.
+SRC_PERMEN_18 = "Kementerian Hukum dan HAM: Permenkumham Nomor 18 Tahun 2022 (2022)"
+SRC_PP_45 = "Pemerintah RI: PP Nomor 45 Tahun 2024 tentang PNBP, berlaku 17 Desember 2024"
+SRC_SE_263 = (
+    "Direktorat Jenderal Imigrasi: SE Dirjen Imigrasi IMI-263.GR.01.02 Tahun 2024 "
+    "(paspor elektronik), 2024"
+)
+SRC_KARAWANG = (
+    "Kantor Imigrasi Karawang, https://karawang.imigrasi.go.id, dan IDX Channel "
+    "(paspor hilang atau rusak); diperiksa 30 November 2026"
+)
+SRC_UU_6 = "Pemerintah RI: UU Nomor 6 Tahun 2011 tentang Keimigrasian (2011)"
+SRC_JUKLAK = (
+    "Direktorat Jenderal Imigrasi: Juklak IMI-GR.01.13-3849 Tahun 2016 (pelaporan perubahan)"
+)
+SRC_KOTABUMI_PERDAT = (
+    "Kantor Imigrasi Kotabumi, https://kotabumi.imigrasi.go.id/layanan/wna/perdat; "
+    "diperiksa 30 November 2026"
+)
 
 GUIDES: list[Guide] = [
     Guide(
@@ -126,15 +151,27 @@ GUIDES: list[Guide] = [
         title="Antrian Paspor (M-Paspor)",
         subtitle="Cara mendaftar antrian permohonan paspor lewat aplikasi M-Paspor",
         sources=[
-            "Aplikasi M-Paspor (Direktorat Jenderal Imigrasi)",
-            "Permenkumham 18/2022 (persyaratan paspor)",
+            "Direktorat Jenderal Imigrasi: aplikasi M-Paspor; diperiksa 30 November 2026",
+            "Direktorat Jenderal Imigrasi, https://www.imigrasi.go.id, 10 Januari 2023 "
+            "(paling banyak 5 pemohon per akun)",
+            "Kompas, 5 dan 10 Januari 2023 (kuota penuh)",
+            "Kantor Imigrasi Yogyakarta: pengumuman kuota prioritas 2020, diberitakan "
+            "starjogja.com",
+            "Blog tidak resmi (tanggal mulai di Kanim Jogja, aturan ubah jadwal): belum pasti",
+            SRC_PERMEN_18,
             MANUAL_2021,
         ],
         body="""
 # Apa itu M-Paspor?
 M-Paspor adalah aplikasi ponsel dari Direktorat Jenderal Imigrasi untuk mendaftar antrian
-permohonan paspor. Aplikasi ini menggantikan aplikasi antrian lama, APAPO. Kanim Jogja
-memakai M-Paspor sejak 27 Januari 2022.
+permohonan paspor. Aplikasi ini menggantikan aplikasi antrian lama, APAPO.
+
+! Belum pasti: Kanim Jogja disebut memakai M-Paspor sejak 27 Januari 2022, tetapi tanggal
+  ini hanya bersumber dari blog.
+
+# Kuota prioritas
+Lansia (60 tahun ke atas), penyandang disabilitas, anak di bawah 5 tahun, serta ibu hamil
+dan ibu menyusui boleh datang tanpa janji temu. Mereka dilayani melalui kuota prioritas.
 
 # Langkah-langkah
 1. Pasang aplikasi M-Paspor, buat akun, lalu konfirmasi akun dengan kode OTP yang dikirim
@@ -149,25 +186,32 @@ memakai M-Paspor sejak 27 Januari 2022.
 Daftar dokumen persyaratan ada di panduan "Pembuatan Paspor".
 
 # Ketentuan penting
-- Jadwal kedatangan dapat diubah paling lambat 1 hari sebelumnya.
 - Satu akun dapat mendaftarkan paling banyak 5 orang.
 - Setiap kantor membuka kuotanya sendiri, biasanya pada awal bulan.
 
-# Kuota prioritas
-Lansia (60 tahun ke atas), penyandang disabilitas, dan anak di bawah 5 tahun boleh datang
-tanpa janji temu. Mereka dilayani melalui kuota prioritas.
+! Belum pasti: jadwal kedatangan disebut dapat diubah paling lambat 1 hari sebelumnya, tetapi
+  ini hanya bersumber dari blog. Tanyakan ke kantor.
+
+# Jika kuota penuh
+"Kuota penuh" sering berarti jenis paspor atau kantor yang dipilih tidak punya kuota pada
+hari itu. Coba tanggal lain, atau unit layanan yang lain.
+
+# Bayar hanya biaya resmi, tanpa calo
+Biaya dibayar dengan kode billing dari aplikasi, di bank, kantor pos, atau aplikasi
+pembayaran. Jangan memakai calo dan jangan membayar apa pun di luar kode billing.
 """,
     ),
     Guide(
         filename="pembuatan-paspor.id.pdf",
         lang="id",
         title="Pembuatan Paspor",
-        subtitle="Dokumen, masa berlaku, dan biaya paspor RI",
+        subtitle="Dokumen, biaya, cara membayar, dan paspor hilang atau rusak",
         sources=[
-            "Permenkumham 18/2022",
-            "PP 45/2024",
-            "Aplikasi M-Paspor (Direktorat Jenderal Imigrasi)",
-            "UU 6/2011",
+            SRC_PERMEN_18,
+            SRC_PP_45,
+            SRC_SE_263,
+            SRC_KARAWANG,
+            "Direktorat Jenderal Imigrasi: aplikasi M-Paspor; diperiksa 30 November 2026",
             MANUAL_2021,
         ],
         body="""
@@ -180,25 +224,52 @@ tanpa janji temu. Mereka dilayani melalui kuota prioritas.
 
 Bawa dokumen asli saat wawancara. Dasar: Permenkumham 18/2022.
 
+# Paspor untuk anak
+Selain dokumen anak, bawa juga:
+
+- e-KTP kedua orang tua.
+- Buku nikah atau akta perkawinan orang tua.
+- Paspor salah satu orang tua.
+- Surat pernyataan yang ditandatangani kedua orang tua.
+
 # Masa berlaku
 Paspor berlaku paling lama 10 tahun bagi pemohon berusia 17 tahun ke atas atau yang sudah
 menikah. Paspor anak berlaku 5 tahun.
 
 # Biaya (PP 45/2024, berlaku sejak 17 Desember 2024)
-| Jenis paspor | 5 tahun | 10 tahun |
-| Non-elektronik | Rp 350.000 | Rp 650.000 |
-| Elektronik | Rp 650.000 | Rp 950.000 |
+Kantor imigrasi kini menerbitkan paspor elektronik (SE Dirjen Imigrasi IMI-263.GR.01.02
+Tahun 2024: 13 kantor sejak 1 Desember 2024, lalu bertahap ke seluruh kantor selama 2025).
+
+| Paspor elektronik | Biaya |
+| Masa berlaku 5 tahun | Rp 650.000 |
+| Masa berlaku 10 tahun | Rp 950.000 |
 
 - Layanan percepatan (selesai di hari yang sama): tambahan Rp 1.000.000.
+- PP 45/2024 juga mencantumkan paspor non-elektronik (Rp 350.000 untuk 5 tahun,
+  Rp 650.000 untuk 10 tahun).
+- PP 45/2024 menyebut keadaan tertentu yang tidak dikenai biaya.
 
-! Perlu dikonfirmasi ke kantor: kantor imigrasi sedang beralih ke paspor elektronik saja.
-  Belum pasti apakah Kanim Jogja masih menerbitkan paspor non-elektronik.
+! Keadaan bebas biaya belum kami periksa satu per satu. Tanyakan ke kantor.
+
+# Cara membayar
+Bayar dengan kode billing (SIMPONI) yang Anda terima, di bank, kantor pos, atau aplikasi
+pembayaran, sebelum batas waktu yang tertera pada kode itu. Jangan memakai calo dan jangan
+membayar apa pun di luar kode billing.
+
+# Lama proses
+Sekitar 4 hari kerja untuk layanan reguler, dan hari yang sama untuk layanan percepatan.
+
+! Tingkat keyakinan sedang: tanyakan lama proses ke kantor.
 
 # Paspor hilang atau rusak
-- Biaya penggantian paspor hilang: Rp 1.000.000.
-- Biaya penggantian paspor rusak: Rp 500.000.
+Biaya ini ditambahkan pada biaya paspor baru, bukan biaya seluruhnya:
 
-! Biaya penggantian ini mungkin sudah tidak berlaku. Perlu dikonfirmasi ke kantor.
+- Paspor hilang: tambahan Rp 1.000.000.
+- Paspor rusak: tambahan Rp 500.000.
+- Tidak dikenakan bila hilang atau rusak karena bencana (keadaan kahar).
+
+Untuk paspor hilang, bawa surat keterangan hilang dari kepolisian. Pemohon akan
+diwawancarai dan dibuatkan Berita Acara Pemeriksaan (BAP).
 
 # Cara mendaftar dan cek status
 Daftar antrian lewat aplikasi M-Paspor (lihat panduan "Antrian Paspor").
@@ -214,42 +285,60 @@ WhatsApp.
         title="Izin Tinggal / Stay Permit",
         subtitle="Jenis izin tinggal orang asing dan cara memperpanjangnya",
         sources=[
-            "UU 6/2011",
-            "PP 28/2019",
-            "evisa.imigrasi.go.id",
-            "Permenkumham 27/2014 dan 43/2015 (dasar hukum dalam SOP kantor 2021)",
+            SRC_UU_6,
+            "Direktorat Jenderal Imigrasi, https://evisa.imigrasi.go.id (perpanjangan online "
+            "sejak 31 Desember 2023); diperiksa 30 November 2026",
+            "Direktorat Jenderal Imigrasi: SE IMI-417.GR.01.01 Tahun 2025, 29 Mei 2025, "
+            "diberitakan linimasa.co dan konteks.co.id",
+            "Kementerian Keuangan: PMK 9/PMK.02/2022; Direktorat Jenderal Imigrasi: SE "
+            "IMI-0093.KU.01.03/2022, dimuat https://kotabumi.imigrasi.go.id",
+            SRC_PP_45,
+            "Antara dan Kantor Imigrasi Blitar, https://blitar.imigrasi.go.id (waktu "
+            "pengajuan; denda overstay)",
         ],
         body="""
 # Tiga jenis izin tinggal
 | Jenis | Untuk | Lama berlaku |
 | ITK (Izin Tinggal Kunjungan) | Wisata, kunjungan keluarga, bisnis tanpa dibayar
-  | Umumnya 60 hari (visa C/D), total sampai 180 hari |
+  | Umumnya 60 hari; dapat diperpanjang (lihat di bawah) |
 | ITAS (Izin Tinggal Terbatas) | Bekerja, investasi, belajar, penyatuan keluarga, rumah kedua
   | 6 bulan - 2 tahun; investor tertentu 5 atau 10 tahun |
 | ITAP (Izin Tinggal Tetap) | Umumnya alih status dari ITAS
   | 5 tahun, dapat diperpanjang tanpa batas |
 
 # ITK - Izin Tinggal Kunjungan
-- Dengan visa C/D umumnya berlaku 60 hari dan dapat diperpanjang sampai total 180 hari.
+- Visa kunjungan sekali perjalanan: umumnya 60 hari, dapat diperpanjang sampai total
+  180 hari, 60 hari setiap kali.
 - Visa on arrival (VoA) memberi 30 hari, dapat diperpanjang satu kali 30 hari.
-- Biaya (PP 28/2019): sekitar Rp 500.000 untuk 30 hari.
 
-! Biaya ini mungkin sudah tidak berlaku. Perlu dikonfirmasi ke kantor.
+! Belum pasti: "total 180 hari" bersumber untuk visa kunjungan sekali perjalanan saja, tidak
+  untuk semua visa C/D.
+
+# Biaya perpanjangan ITK
+- Visa kunjungan sekali perjalanan: Rp 2.000.000 untuk setiap perpanjangan 60 hari
+  (PMK 9/PMK.02/2022).
+
+! Biaya lain (termasuk perpanjangan VoA) belum kami periksa menurut PP 45/2024, yang
+  menggantikan PP 28/2019. Tanyakan ke kantor.
+
+# Cara memperpanjang
+1. Ajukan 7 sampai 14 hari sebelum izin tinggal berakhir.
+2. Isi permohonan online di evisa.imigrasi.go.id (sejak 31 Desember 2023).
+3. Sejak 29 Mei 2025, datang ke kantor imigrasi untuk foto dan wawancara setelah langkah
+   online, juga untuk perpanjangan VoA.
+4. Bawa paspor, izin tinggal yang berlaku, dan surat penjamin (sponsor) bila ada.
+
+! Langkah 3 bersumber dari berita (tingkat keyakinan sedang). Tanyakan ke kantor.
 
 # ITAS dan ITAP
 - Pemegang ITAS wajib melapor ke kantor imigrasi setempat dalam 30 hari setelah tiba.
 - ITAP umumnya diperoleh melalui alih status dari ITAS.
 
-# Perpanjangan online
-1. Periksa jenis izin tinggal Anda dan tanggal berakhirnya.
-2. Ajukan perpanjangan sebelum izin tinggal berakhir. Sejak 31 Desember 2023 banyak
-   perpanjangan bisa diajukan online di evisa.imigrasi.go.id.
-3. Jika perpanjangan Anda tidak tersedia online, tanyakan ke kantor imigrasi.
-
 # Denda overstay
 Orang asing yang tinggal melewati masa izin tinggalnya dikenai denda Rp 1.000.000 per hari.
+Tinggal lebih dari 60 hari melewati izin tinggal berakibat deportasi dan penangkalan.
 
-! Tingkat keyakinan sedang. Perlu dikonfirmasi ke kantor.
+! Dasar hukumnya UU 6/2011; nomor pasalnya (disebut Pasal 78) belum pasti.
 """,
     ),
     Guide(
@@ -258,43 +347,60 @@ Orang asing yang tinggal melewati masa izin tinggalnya dikenai denda Rp 1.000.00
         title="Stay Permit / Izin Tinggal",
         subtitle="Types of stay permit for foreigners and how to extend them",
         sources=[
-            "UU 6/2011 (Immigration Law)",
-            "PP 28/2019",
-            "evisa.imigrasi.go.id",
-            "Permenkumham 27/2014 and 43/2015 (legal basis in the office SOP of 2021)",
+            SRC_UU_6,
+            "Directorate General of Immigration, https://evisa.imigrasi.go.id (online "
+            "extension since 31 December 2023); checked 30 November 2026",
+            "Directorate General of Immigration: circular IMI-417.GR.01.01 of 2025, 29 May 2025, "
+            "as reported by linimasa.co and konteks.co.id",
+            "Ministry of Finance: PMK 9/PMK.02/2022; Directorate General of Immigration: "
+            "circular IMI-0093.KU.01.03/2022, published by https://kotabumi.imigrasi.go.id",
+            "Government of Indonesia: PP 45 of 2024 on non-tax state revenue, in force "
+            "17 December 2024",
+            "Antara and the Blitar immigration office, https://blitar.imigrasi.go.id (when to "
+            "apply; overstay fine)",
         ],
         body="""
 # Three kinds of stay permit
 | Permit | For | Validity |
 | ITK (visit stay permit) | Tourism, family visits, unpaid business
-  | Typically 60 days (C/D visa), up to 180 days in total |
+  | Typically 60 days; can be extended (see below) |
 | ITAS (limited stay permit) | Work, investment, study, family reunion, second home
   | 6 months to 2 years; some investors 5 or 10 years |
 | ITAP (permanent stay permit) | Usually a change of status from ITAS
   | 5 years, extendable without limit |
 
 # ITK - visit stay permit
-- On a C/D visa it is typically valid for 60 days and can be extended up to 180 days in
-  total.
+- Single-entry visit visa: typically 60 days, extendable up to 180 days in total, 60 days
+  at a time.
 - A visa on arrival (VoA) gives 30 days, plus one 30-day extension.
-- Fee (PP 28/2019): about Rp 500.000 for 30 days.
 
-! This fee may be outdated. To be confirmed with the office.
+! Uncertain: "180 days in total" is sourced for the single-entry visit visa only, not for
+  every C/D visa.
+
+# ITK extension fees
+- Single-entry visit visa: Rp 2.000.000 for each 60-day extension (PMK 9/PMK.02/2022).
+
+! Other fees (the VoA extension included) are not yet checked under PP 45/2024, which
+  replaced PP 28/2019. Ask the office.
+
+# How to extend
+1. Apply 7 to 14 days before your stay permit ends.
+2. Apply online at evisa.imigrasi.go.id (since 31 December 2023).
+3. Since 29 May 2025, go to the immigration office for a photo and an interview after the
+   online step, for a VoA extension too.
+4. Bring your passport, your current stay permit, and your sponsor's letter if you have one.
+
+! Step 3 comes from news reports (medium confidence). Ask the office.
 
 # ITAS and ITAP
 - ITAS holders must report to the local immigration office within 30 days of arrival.
 - An ITAP is usually obtained by a change of status from an ITAS.
 
-# Extending online
-1. Check which stay permit you hold and when it ends.
-2. Apply for the extension before your permit ends. Since 31 December 2023 many extensions
-   can be done online at evisa.imigrasi.go.id.
-3. If your extension is not available online, ask the immigration office.
-
 # Overstay fine
-A foreigner who stays beyond the permitted period is fined Rp 1.000.000 per day.
+A foreigner who stays beyond the permitted period is fined Rp 1.000.000 per day. Staying
+more than 60 days past the permit leads to deportation and an entry ban.
 
-! Medium confidence. To be confirmed with the office.
+! The legal basis is UU 6/2011; the article number (said to be Article 78) is uncertain.
 """,
     ),
     Guide(
@@ -302,11 +408,7 @@ A foreigner who stays beyond the permitted period is fined Rp 1.000.000 per day.
         lang="id",
         title="Pelaporan Status Sipil WNA",
         subtitle="Pelaporan Perubahan Status Sipil Warga Negara Asing (WNA)",
-        sources=[
-            "UU 6/2011",
-            "Juklak Dirjen Imigrasi IMI-GR.01.13-3849 Tahun 2016",
-            "SOP Website Info Layanan Keimigrasian, Kanim Jogja (2021)",
-        ],
+        sources=[SRC_UU_6, SRC_JUKLAK, SRC_KOTABUMI_PERDAT, MANUAL_2021],
         body="""
 # Siapa yang wajib melapor?
 Orang asing pemegang izin tinggal wajib melapor ke kantor imigrasi setempat paling lambat
@@ -320,6 +422,9 @@ Orang asing pemegang izin tinggal wajib melapor ke kantor imigrasi setempat pali
 - Pengakuan, pengesahan, atau pengangkatan anak.
 - Perubahan nama.
 - Perubahan kewarganegaraan.
+
+Juklak yang sama juga mengatur pelaporan perubahan pekerjaan, penjamin (sponsor), atau
+alamat.
 
 # Langkah-langkah
 1. Siapkan dokumen: paspor, izin tinggal, surat dari penjamin, dan akta yang membuktikan
@@ -340,9 +445,12 @@ Dirjen Imigrasi Nomor IMI-GR.01.13-3849 Tahun 2016.
         title="Civil Status Report (Foreigners)",
         subtitle="Reporting changes of civil status (foreigners)",
         sources=[
-            "UU 6/2011 (Immigration Law)",
-            "Juklak Dirjen Imigrasi IMI-GR.01.13-3849 of 2016",
-            "SOP Website Info Layanan Keimigrasian, Kanim Jogja (2021)",
+            "Government of Indonesia: Law 6 of 2011 on Immigration (UU 6/2011)",
+            "Directorate General of Immigration: implementing guideline IMI-GR.01.13-3849 of "
+            "2016 (reporting changes)",
+            "Kotabumi immigration office, https://kotabumi.imigrasi.go.id/layanan/wna/perdat; "
+            "checked 30 November 2026",
+            MANUAL_2021,
         ],
         body="""
 # Who must report?
@@ -357,6 +465,8 @@ A foreigner who holds a stay permit must report to the local immigration office 
 - The acknowledgement, legitimation or adoption of a child.
 - A change of name.
 - A change of citizenship.
+
+The same guideline also covers reporting a change of job, guarantor (sponsor) or address.
 
 # Steps
 1. Prepare your documents: passport, stay permit, the guarantor's letter, and the deed that

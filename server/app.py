@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import anyio
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -20,15 +21,20 @@ from server.admin.routes import admin_routes, create_admin
 from server.assets import load_assets
 from server.blobs import BlobStore
 from server.cleanup import remove_orphans
+from server.clock import use_timezone
 from server.db import Database, DatabaseProblem
 from server.fastpath import FastPath, FileBodies
+from server.feedback import FeedbackStore
+from server.feedback_api import feedback_routes
 from server.folder_sync import FolderSync
 from server.health import health_report
 from server.i18n import load_messages
+from server.notices import NoticeStore
 from server.office import Office, load_office
 from server.pages import PageRenderer
 from server.prebuilt import Prebuilt
 from server.publish import Publisher
+from server.rate_limit import RateLimiter
 from server.reader import ReaderStore
 from server.redirects import RelativeRedirects
 from server.root_path import RootPathStrip, SiteRoot
@@ -48,6 +54,7 @@ log = logging.getLogger("bilang_karyo")
 def create_live_site(settings: Settings) -> LiveSite:
     """Everything but the web layer; `check` and the CLI share it. Raises on bad settings."""
     office = load_office(settings.office_file)
+    use_timezone(office.zone)
     root = site_root(settings, office)
     messages = load_messages(PWA_DIR / "messages.toml")
     assets = load_assets(PWA_DIR / "static")
@@ -86,6 +93,7 @@ def create_app(settings: Settings) -> ASGIApp:
         max_bytes=settings.max_upload_mb * 1024 * 1024,
         on_change=live.reload,
     )
+    live.notice_store = NoticeStore(publisher.db)
     # Finishes a publish a crash interrupted, and records hand-copied PDFs, before serving.
     refresh = functools.partial(FolderSync(publisher, live.status).refresh, live.reload)
     refresh()
@@ -142,6 +150,7 @@ def create_app(settings: Settings) -> ASGIApp:
                 settings.usage_flush_seconds,
                 live.status,
             )
+            tasks.start_soon(watch_notices, live, stop, settings.notice_check_seconds)
             yield
             stop.set()
             if live.reader_queue is not None:
@@ -153,6 +162,14 @@ def create_app(settings: Settings) -> ASGIApp:
         Route("/en", lambda request: RedirectResponse(root.url("/en/"), status_code=308)),
         Route("/files/{name:str}", stale_file),
         *usage_routes(live, usage_store),
+        *feedback_routes(
+            live,
+            FeedbackStore(publisher.db),
+            RateLimiter(settings.feedback_per_minute, burst=settings.feedback_per_minute),
+            RateLimiter(
+                settings.feedback_overall_per_minute, burst=settings.feedback_overall_per_minute
+            ),
+        ),
         *search_routes(live),
         *admin_routes(admin),
     ]
@@ -167,6 +184,19 @@ def create_app(settings: Settings) -> ASGIApp:
     fast = FastPath(live, FileBodies(live.store), app, usage)
     # At the root, requests go straight in, as they always did.
     return RootPathStrip(fast, root) if root.path else fast
+
+
+async def watch_notices(live: LiveSite, stop: anyio.Event, seconds: float) -> None:
+    """Builds the pages again when a notice is posted by the CLI, starts or ends, so that
+    the landing page (and the worker's precache of it) carries the notices as they are."""
+    while not stop.is_set():
+        with anyio.move_on_after(seconds):
+            await stop.wait()
+        try:
+            if await anyio.to_thread.run_sync(live.notices_changed):
+                await anyio.to_thread.run_sync(live.rebuild)
+        except Exception:  # a locked database must not stop the site; try again next time
+            log.exception("notices not checked; trying again")
 
 
 def create_app_from_env() -> ASGIApp:

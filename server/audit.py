@@ -29,6 +29,8 @@ ACTIONS = (
     "user_add",
     "user_passwd",
     "user_remove",
+    "notice_add",
+    "notice_remove",
 )
 
 

@@ -48,7 +48,8 @@ def run_check(
     `root_path` as the server's setting (None: the path of public_url)."""
     report = CheckReport()
     office = _check_office(office_file, report)
-    _check_catalog(guides_dir, report)
+    slugs = _check_catalog(guides_dir, report)
+    _check_office_guides(office_file, slugs, report)
     if url is not None:
         if office is None:
             report.fail("the running site is not checked: the office file must load first")
@@ -68,21 +69,43 @@ def _check_office(office_file: Path, report: CheckReport) -> Office | None:
     report.ok(
         f"WhatsApp gateway: {office.whatsapp.display_number}, message {office.whatsapp.message!r}"
     )
+    closures = sum(len(place.hours.closures) for place in office.places)
+    specials = sum(len(place.hours.specials) for place in office.places)
+    report.ok(
+        f"time zone {office.timezone} ({office.zone_label}); hours for {len(office.places)} "
+        f"place(s), {closures} dated closure(s), {specials} special day(s)"
+    )
     for warning in office.warnings():
         report.warn(warning)
     return office
 
 
-def _check_catalog(guides_dir: Path, report: CheckReport) -> None:
+def _check_office_guides(office_file: Path, slugs: set[str] | None, report: CheckReport) -> None:
+    """The guides office.toml names (public-service items, the no-brokers notice) exist."""
+    try:
+        office = load_office(office_file)
+    except OfficeError:
+        return  # reported already
+    if slugs is None:
+        return
+    service = office.public_service
+    named = [(f"public_service.{link.key}.guide", link.guide) for link in service.links]
+    named += [("public_service.no_brokers_guides", slug) for slug in service.no_brokers_guides]
+    for field_name, slug in named:
+        if slug and slug not in slugs:
+            report.warn(f"{office_file}: {field_name} names {slug!r}, which is not in the catalog")
+
+
+def _check_catalog(guides_dir: Path, report: CheckReport) -> set[str] | None:
     catalog_path = guides_dir / CATALOG_NAME
     try:
         entries = parse_catalog(catalog_path.read_text(encoding="utf-8"), catalog_path)
     except FileNotFoundError:
         report.fail(f"{catalog_path}: not found")
-        return
+        return None
     except (OSError, UnicodeDecodeError, CatalogError) as exc:
         report.fail(str(exc))
-        return
+        return None
     report.ok(f"catalog {catalog_path}: {len(entries)} guide(s)")
     named: set[str] = set()
     for entry in entries:
@@ -123,3 +146,4 @@ def _check_catalog(guides_dir: Path, report: CheckReport) -> None:
                 report.fail(f"{path.name}: {exc}; the site keeps its last good catalog")
                 continue
         report.warn(f"{path.name}: not listed in {CATALOG_NAME}")
+    return {entry.slug for entry in entries}

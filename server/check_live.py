@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from server.office import Office
-from server.root_path import SiteRoot
+from server.root_path import SiteRoot, normalize_root
 
 if TYPE_CHECKING:
     from server.check import CheckReport
@@ -72,6 +72,8 @@ def check_live_site(
                 f"{address}: its path is not the site's root path {root.home!r} "
                 f"(public_url {office.public_url}); checking it all the same"
             )
+            # The address given is the one to judge: its links must work where it is reached.
+            root = SiteRoot(normalize_root(urlsplit(base).path))
     else:
         start = office.qr_url
         base = office.home_url.rstrip("/")

@@ -11,8 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from server import __version__
-from server.cli_admin import ADMIN_COMMANDS, add_admin_commands, run_admin_command
+from server.cli_admin import (
+    ADMIN_COMMANDS,
+    actor_name,
+    actor_option,
+    add_admin_commands,
+    run_admin_command,
+)
 from server.cli_db import add_db_commands, run_db_command
+from server.cli_notice import add_notice_command, run_notice_command
 from server.office import OfficeError, load_office
 from server.settings import ENV_PREFIX, Settings, SettingsError, parse_port, parse_root_path
 
@@ -79,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common_options(qr)
     add_admin_commands(commands, _common_options)
+    add_notice_command(commands, _common_options, actor_option)
     add_db_commands(commands, _common_options)
     return parser
 
@@ -109,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(settings, args)
         if args.command in ADMIN_COMMANDS:
             return run_admin_command(settings, args)
+        if args.command == "notice":
+            return run_notice_command(settings, args, actor_name)
         if args.command == "db":
             return run_db_command(settings, args)
         return _qr(settings, args.out)

@@ -57,7 +57,7 @@ def add_admin_commands(
     publish.add_argument(
         "--featured", action=argparse.BooleanOptionalAction, help="a red button on the home page"
     )
-    _actor_option(publish)
+    actor_option(publish)
     common_options(publish)
 
     history = commands.add_parser("history", help="list a guide's versions")
@@ -77,23 +77,23 @@ def add_admin_commands(
         choices=("id", "en"),
         help="which language file (needed with --to when both have that number)",
     )
-    _actor_option(rollback)
+    actor_option(rollback)
     common_options(rollback)
 
     retire = commands.add_parser("retire", help="stop showing a guide (its history is kept)")
     retire.add_argument("slug")
     retire.add_argument("--undo", action="store_true", help="show a retired guide again")
-    _actor_option(retire)
+    actor_option(retire)
     common_options(retire)
 
 
-def _actor_option(parser: argparse.ArgumentParser) -> None:
+def actor_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--as", dest="actor", metavar="NAME", help="who to name in the audit log [cli:<login name>]"
     )
 
 
-def _actor(args: argparse.Namespace) -> str:
+def actor_name(args: argparse.Namespace) -> str:
     if getattr(args, "actor", None):
         return str(args.actor)
     try:
@@ -157,7 +157,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _change(publisher: Publisher, args: argparse.Namespace) -> Outcome:
-    actor = _actor(args)
+    actor = actor_name(args)
     if args.command == "publish":
         texts = GuideTexts(
             title=_pair(args.title_id, args.title_en),
@@ -218,7 +218,7 @@ def _history(publisher: Publisher, slug: str) -> int:
 
 def _user(publisher: Publisher, args: argparse.Namespace) -> int:
     accounts = Accounts(publisher.db)
-    actor = _actor(args)
+    actor = actor_name(args)
     try:
         if args.user_command == "list":
             for name in accounts.names():

@@ -112,6 +112,29 @@ CREATE TABLE IF NOT EXISTS usage_daily (
     count INTEGER NOT NULL,
     PRIMARY KEY (day, metric, guide, lang)
 );
+-- Announcements on the landing page (notices.py); a removed one keeps its row.
+CREATE TABLE IF NOT EXISTS notices (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    text_id TEXT NOT NULL,
+    text_en TEXT NOT NULL,
+    starts_at TEXT NOT NULL,
+    ends_at TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    removed_at TEXT,
+    removed_by TEXT
+);
+-- "Was this helpful?" answers (feedback.py): anonymous, the day only, no address.
+CREATE TABLE IF NOT EXISTS feedback (
+    id TEXT PRIMARY KEY,
+    day TEXT NOT NULL,
+    guide TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    section TEXT NOT NULL DEFAULT '',
+    helpful INTEGER NOT NULL,
+    comment TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS feedback_guide ON feedback(guide, day);
 -- Ids of usage events sent by browsers, so a resent event is not counted twice.
 CREATE TABLE IF NOT EXISTS usage_seen (
     id TEXT PRIMARY KEY,

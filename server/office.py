@@ -9,7 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from server.clock import DEFAULT_TIMEZONE
+from server.hours import Hours, HoursError, parse_hours
+from server.public_service import PublicService, PublicServiceError, parse_public_service
 from server.root_path import RootPathError, root_of_url
 
 LANGS = ("id", "en")
@@ -61,6 +65,45 @@ class SocialLink:
 
 
 @dataclass(frozen=True)
+class Location:
+    """A place on the map, for the phone's maps app (geo:) and OpenStreetMap."""
+
+    latitude: float
+    longitude: float
+    label: str
+    confirmed: bool
+
+    @property
+    def geo_uri(self) -> str:
+        # `q=lat,lon(label)` puts a named pin there in Android's maps apps (RFC 5870 + Android).
+        point = f"{self.latitude:.6g},{self.longitude:.6g}"
+        return f"geo:{point}?q={point}({quote(self.label)})"
+
+    @property
+    def osm_url(self) -> str:
+        lat, lon = f"{self.latitude:.6g}", f"{self.longitude:.6g}"
+        return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+
+
+@dataclass(frozen=True)
+class Place:
+    """The main office or a service unit (ULP): where it is and when it serves."""
+
+    key: str  # "office", or "unit-1", "unit-2"...: names its hours on the page
+    name: Localized
+    address: str
+    hours: Hours
+    hours_confirmed: bool
+    location: Location | None
+
+
+@dataclass(frozen=True)
+class Unit:
+    place: Place
+    confirmed: bool  # whether the unit is known to be still open
+
+
+@dataclass(frozen=True)
 class Office:
     path: Path
     name: str
@@ -68,10 +111,27 @@ class Office:
     public_url: str
     theme_color: str
     address: str
-    opening_hours: Localized
-    opening_hours_confirmed: bool
+    timezone: str  # an IANA name; Asia/Jakarta is WIB
+    main: Place
+    units: tuple[Unit, ...]
     whatsapp: WhatsApp
     social: tuple[SocialLink, ...]
+    public_service: PublicService
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def zone_label(self) -> str:
+        """The zone as applicants know it: WIB, WITA, WIT (or the IANA name)."""
+        from datetime import datetime
+
+        return datetime.now(self.zone).tzname() or self.timezone
+
+    @property
+    def places(self) -> tuple[Place, ...]:
+        return (self.main, *(unit.place for unit in self.units))
 
     @property
     def qr_url(self) -> str:
@@ -116,13 +176,24 @@ class Office:
                 f"{self.path}: whatsapp.number {self.whatsapp.display_number} is not confirmed "
                 "(its source is from 2020); check it and set whatsapp.confirmed = true"
             )
-        if not self.opening_hours_confirmed:
-            notes.append(f"{self.path}: opening_hours are not confirmed")
+        if not self.main.hours_confirmed:
+            notes.append(f"{self.path}: hours are not confirmed; check them and set confirmed")
+        if self.main.location is not None and not self.main.location.confirmed:
+            notes.append(f"{self.path}: map coordinates are not confirmed")
+        for index, unit in enumerate(self.units):
+            name = f"{self.path}: units[{index}] ({unit.place.name.id})"
+            if not unit.confirmed:
+                notes.append(f"{name}: not confirmed to be still open")
+            if not unit.place.hours_confirmed:
+                notes.append(f"{name}: hours are not confirmed")
+            if unit.place.location is not None and not unit.place.location.confirmed:
+                notes.append(f"{name}: map coordinates are not confirmed")
         notes.extend(
             f"{self.path}: social link {link.name} ({link.url}) is not confirmed"
             for link in self.social
             if not link.confirmed
         )
+        notes.extend(self.public_service.warnings(str(self.path)))
         return notes
 
 
@@ -160,7 +231,43 @@ def _parse(path: Path, data: Mapping[str, Any]) -> Office:
     if not _COLOUR.fullmatch(colour):
         raise OfficeError(path, "theme_color", f"must look like #B71C1C, got {colour!r}")
 
-    hours = fields.table("opening_hours")
+    # WIB unless the office says otherwise: an office file from before the setting still loads.
+    timezone = fields.text("timezone") if "timezone" in data else DEFAULT_TIMEZONE
+    if "hours" not in data and "opening_hours" in data:
+        raise OfficeError(
+            path,
+            "opening_hours",
+            "this version reads opening hours per weekday: replace [opening_hours] with [hours] "
+            '(monday = ["08:00-12:00", "13:00-15:00"], ...), as in the office.toml it ships',
+        )
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise OfficeError(
+            path, "timezone", f"unknown time zone {timezone!r}; use e.g. Asia/Jakarta (WIB)"
+        ) from None
+    short_name = fields.text("short_name")
+    address = fields.text("address")
+    main = _place(
+        path, fields, "office", Localized(short_name, short_name), address, fields.table("hours")
+    )
+    units = []
+    for index, item in enumerate(fields.array("units")):
+        unit = _Fields(path, item, f"units[{index}].")
+        name = unit.table("name")
+        place = _place(
+            path,
+            unit,
+            f"unit-{index + 1}",
+            Localized(name.text("id"), name.text("en")),
+            unit.text("address"),
+            unit.table("hours"),
+        )
+        units.append(Unit(place, unit.boolean("confirmed")))
+    try:
+        public_service = parse_public_service(data.get("public_service", {}))
+    except PublicServiceError as exc:
+        raise OfficeError(path, f"public_service.{exc.field}", exc.problem) from None
     wa = fields.table("whatsapp")
     number = re.sub(r"[\s+\-]", "", wa.text("number"))
     if number.startswith("0"):
@@ -185,15 +292,41 @@ def _parse(path: Path, data: Mapping[str, Any]) -> Office:
     return Office(
         path=path,
         name=fields.text("name"),
-        short_name=fields.text("short_name"),
+        short_name=short_name,
         public_url=public_url,
         theme_color=colour.upper(),
-        address=fields.text("address"),
-        opening_hours=Localized(hours.text("id"), hours.text("en")),
-        opening_hours_confirmed=hours.boolean("confirmed"),
+        address=address,
+        timezone=timezone,
+        main=main,
+        units=tuple(units),
         whatsapp=WhatsApp(number, wa.text("message"), wa.integer("order"), wa.boolean("confirmed")),
         social=tuple(social),
+        public_service=public_service,
     )
+
+
+def _place(
+    path: Path, table: _Fields, key: str, name: Localized, address: str, hours: _Fields
+) -> Place:
+    """A place's `hours` table (with its `confirmed`) and its optional `map` table."""
+    rules = {k: v for k, v in hours.data.items() if k != "confirmed"}
+    try:
+        parsed = parse_hours(rules, hours.prefix.rstrip("."))
+    except HoursError as exc:
+        raise OfficeError(path, exc.field, exc.problem) from None
+    location = None
+    if "map" in table.data:
+        where = table.table("map")
+        coords = []
+        for axis, bound in (("latitude", 90.0), ("longitude", 180.0)):
+            value = where._get(axis)
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise OfficeError(path, where.prefix + axis, "must be a number like -7.78")
+            if not -bound <= value <= bound:
+                raise OfficeError(path, where.prefix + axis, f"must be within ±{bound:g}")
+            coords.append(float(value))
+        location = Location(coords[0], coords[1], name.id, where.boolean("confirmed"))
+    return Place(key, name, address, parsed, hours.boolean("confirmed"), location)
 
 
 class _Fields:

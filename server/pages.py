@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +15,23 @@ from markupsafe import Markup, escape
 from server.assets import Assets
 from server.catalog import Catalog, Guide
 from server.i18n import LANGS, Messages, format_size, lang_prefix
-from server.office import Office
+from server.notices import NOTICES_URL, NoticeBoard
+from server.office import Office, Place
+from server.office_page import DatedRow, WeekRow, dated_rows, office_data, week_rows
 from server.reader import ReaderEdition
 from server.root_path import SiteRoot
 from server.search import SEARCH_PATH, SearchHit
+
+PUBLIC_SERVICE_PATH = "/public-service"
+
+
+@dataclass(frozen=True)
+class PlaceView:
+    """A place on the landing page: its weekly hours and its coming closures, as text."""
+
+    place: Place
+    week: list[WeekRow]
+    dated: list[DatedRow]
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,7 @@ class PageRenderer:
         editions: Mapping[str, ReaderEdition] | None = None,
         search_urls: Mapping[str, str] | None = None,
         unrenderable: frozenset[str] = frozenset(),
+        board: NoticeBoard | None = None,
     ) -> dict[str, bytes]:
         """Every public HTML page, keyed by its path.
 
@@ -105,8 +119,24 @@ class PageRenderer:
             [*featured, LandingButton(office.whatsapp.order, None)], key=lambda b: b.order
         )
         others = [g for g in catalog.guides if not g.featured]
+        built_at = board.built_at if board else datetime.now(UTC)
+        local_now = built_at.astimezone(office.zone).replace(tzinfo=None)
+        slugs = {guide.slug for guide in catalog.guides}
         for lang in LANGS:
             prefix = lang_prefix(lang)
+
+            def t(key: str, lang: str = lang) -> str:
+                return self.messages.get(lang, key)
+
+            places = [
+                PlaceView(
+                    place,
+                    week_rows(place.hours, lang, t),
+                    # The office's closures apply to the units too; they are listed once.
+                    dated_rows(office, place.hours, lang, t, local_now),
+                )
+                for place in office.places
+            ]
             pages[f"{prefix}/"] = self.render(
                 "index.html",
                 lang,
@@ -116,6 +146,18 @@ class PageRenderer:
                 others=others,
                 alternates=self._alternates("/"),
                 reader=_reader_totals(catalog, editions),
+                places=places,
+                office_json=office_data(office, lang, t, board, self.root.url(NOTICES_URL)),
+                notices=board.notices if board else (),
+                shown_notices={n.id for n in board.shown} if board else set(),
+            )
+            pages[prefix + PUBLIC_SERVICE_PATH] = self.render(
+                "public_service.html",
+                lang,
+                office,
+                service=office.public_service,
+                guides=slugs,
+                alternates=self._alternates(PUBLIC_SERVICE_PATH),
             )
             for guide in catalog.guides:
                 path = f"/guides/{guide.slug}"
@@ -129,6 +171,7 @@ class PageRenderer:
                     edition=editions.get(gfile.sha256),
                     preparing=gfile.sha256 not in editions and gfile.sha256 not in unrenderable,
                     alternates=self._alternates(path),
+                    no_brokers=guide.slug in office.public_service.no_brokers_guides,
                 )
             pages[prefix + SEARCH_PATH] = self.render_search(
                 lang, office, "", None, (search_urls or {}).get(lang, "")

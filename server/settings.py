@@ -40,6 +40,11 @@ class Settings:
     login_lock_after: int = 10  # failed logins within login_lock_minutes before 429
     login_lock_minutes: int = 15
     usage_flush_seconds: float = 10.0  # how often counted visits are written to the database
+    # "Was this helpful?" answers accepted per client address per minute, and from everyone.
+    feedback_per_minute: int = 10
+    feedback_overall_per_minute: int = 600
+    # How often the server looks for notices posted by the CLI, or starting or ending.
+    notice_check_seconds: float = 30.0
     # The path the public reaches the site under; None takes public_url's path (root_path.py).
     root_path: str | None = None
 
@@ -59,6 +64,10 @@ class Settings:
         ):
             if (raw := env.get(ENV_PREFIX + name)) is not None:
                 values[attr] = Path(raw)
+        if (raw := env.get(ENV_PREFIX + "NOTICE_CHECK_SECONDS")) is not None:
+            values["notice_check_seconds"] = parse_positive_int(
+                raw, ENV_PREFIX + "NOTICE_CHECK_SECONDS"
+            )
         if (root := env.get(ENV_PREFIX + "ROOT_PATH")) is not None:
             values["root_path"] = parse_root_path(root, ENV_PREFIX + "ROOT_PATH")
         if (watch := env.get(ENV_PREFIX + "WATCH")) is not None:
@@ -67,6 +76,7 @@ class Settings:
             ("MAX_UPLOAD_MB", "max_upload_mb"),
             ("REVIEW_DAYS", "review_days"),
             ("SESSION_MINUTES", "session_minutes"),
+            ("FEEDBACK_PER_MINUTE", "feedback_per_minute"),
         ):
             if (raw := env.get(ENV_PREFIX + name)) is not None:
                 values[attr] = parse_positive_int(raw, ENV_PREFIX + name)

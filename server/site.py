@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,8 +13,10 @@ from pathlib import Path
 from server.assets import Assets
 from server.blobs import BlobStore
 from server.catalog import Catalog, CatalogError, FileCache, GuideFile, load_catalog
+from server.db import DatabaseProblem
 from server.i18n import LANGS, lang_prefix
 from server.manifest import FAVICON_URL, MANIFEST_TYPE, favicon, manifest_url, web_manifest
+from server.notices import NOTICES_URL, NoticeBoard, NoticeStore, board_from
 from server.office import Office
 from server.pages import PageRenderer
 from server.prebuilt import HTML, IMMUTABLE, LANDING_VARY, Prebuilt, prebuild
@@ -40,6 +43,8 @@ class Site:
     search: dict[str, SearchIndex] = field(default_factory=dict)  # lang -> index
     # Pages whose query string the fast path leaves to Starlette (`/search?q=`).
     query_pages: frozenset[str] = frozenset()
+    # The notices this build's landing pages carry (with the store's revision they came from).
+    board: NoticeBoard | None = None
 
 
 def build_site(
@@ -49,8 +54,10 @@ def build_site(
     assets: Assets,
     reader: ReaderStore | None = None,
     unrenderable: frozenset[str] = frozenset(),
+    board: NoticeBoard | None = None,
 ) -> Site:
-    """`unrenderable`: PDF hashes whose reader pages failed; their pages offer the PDF alone."""
+    """`unrenderable`: PDF hashes whose reader pages failed; their pages offer the PDF alone.
+    `board`: the notices for the landing pages."""
     root = renderer.root
     editions = current_editions(catalog, reader)
     indexes = {
@@ -65,6 +72,7 @@ def build_site(
         editions,
         {lang: index.url for lang, index in indexes.items()},
         unrenderable,
+        board,
     )
     for path, html in pages.items():
         responses[path] = prebuild(
@@ -84,6 +92,7 @@ def build_site(
     )
     responses[FAVICON_URL] = favicon(assets)
     responses["/api/guides"] = prebuild(catalog_json(catalog, editions, root), "application/json")
+    responses[NOTICES_URL] = prebuild(notices_json(board), "application/json")
     responses["/qr.svg"] = prebuild(qr_svg(office.qr_url), "image/svg+xml")
     responses["/qr.png"] = prebuild(qr_png(office.qr_url), "image/png")
     for guide in catalog.guides:
@@ -111,7 +120,15 @@ def build_site(
         },
         search=indexes,
         query_pages=frozenset(lang_prefix(lang) + SEARCH_PATH for lang in LANGS),
+        board=board,
     )
+
+
+def notices_json(board: NoticeBoard | None) -> bytes:
+    """`/api/notices`: what the landing page carries, for a page that was opened earlier."""
+    notices = [n.as_json() for n in board.notices] if board else []
+    body = {"revision": board.revision if board else 0, "notices": notices}
+    return json.dumps(body, ensure_ascii=False).encode()
 
 
 def current_editions(catalog: Catalog, reader: ReaderStore | None) -> dict[str, ReaderEdition]:
@@ -220,6 +237,8 @@ class LiveSite:
         self.renderer = renderer
         self.assets = assets
         self.reader = reader
+        # Set by create_app once the database is open; None builds pages without notices.
+        self.notice_store: NoticeStore | None = None
         self.status = ReloadStatus()
         self._cache = FileCache(max_file_bytes)
         self._lock = threading.Lock()
@@ -273,9 +292,36 @@ class LiveSite:
         with self._lock:
             self.site = self._build(self.site.catalog)
 
+    def notices_changed(self) -> bool:
+        """A notice was added or removed (here or by the CLI), or one started or ended."""
+        if self.notice_store is None:
+            return False
+        site = self.site
+        try:
+            revision = self.notice_store.revision()
+        except (DatabaseProblem, sqlite3.Error, OSError):
+            revision = site.board.revision if site.board else 0  # unreadable: keep what is shown
+        if site.board is None or revision != site.board.revision:
+            return True
+        return site.board.key(site.board.built_at) != site.board.key(datetime.now(UTC))
+
+    def _notice_board(self) -> NoticeBoard | None:
+        """The notices for the next build. The public site needs no database: when it cannot
+        be read, the pages keep the notices they carried (the admin and /healthz say why)."""
+        if self.notice_store is None:
+            return None
+        try:
+            return board_from(self.notice_store)
+        except (DatabaseProblem, sqlite3.Error, OSError) as exc:
+            log.warning("notices not read, the pages keep the ones they had: %s", exc)
+            return self.site.board
+
     def _build(self, catalog: Catalog) -> Site:
         failed = self.reader_queue.failed() if self.reader_queue else frozenset()
-        site = build_site(catalog, self.office, self.renderer, self.assets, self.reader, failed)
+        board = self._notice_board()
+        site = build_site(
+            catalog, self.office, self.renderer, self.assets, self.reader, failed, board
+        )
         # A worker generated from the previous build may still be installing and fetch its
         # search index; keep that one generation answering, so its install does not fail.
         previous = self.site

@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from server.clock import WIB
+from server.clock import office_zone
 from server.db import Database
 from server.publish_checks import PublishError, check_lang
 
@@ -32,7 +32,11 @@ class Version:
         if self.last_checked:
             return date.fromisoformat(self.last_checked)
         moment = datetime.fromisoformat(self.created_at)
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(WIB).date()
+        return (
+            (moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+            .astimezone(office_zone())
+            .date()
+        )
 
 
 def insert_version(conn: sqlite3.Connection, version: Version) -> None:

@@ -22,8 +22,10 @@ def api(client: TestClient) -> dict[str, Any]:
 
 
 def test_landing_page_has_the_seed_buttons_in_order(client: TestClient) -> None:
-    html = client.get("/").text
-    assert "Kantor Imigrasi Kelas I TPI Yogyakarta" in html
+    page = client.get("/").text
+    assert "Kantor Imigrasi Kelas I TPI Yogyakarta" in page
+    # The service buttons; the contact section has a grey button of its own below them.
+    html = page.partition('<nav class="buttons"')[2].partition("</nav>")[0]
     buttons = re.findall(r'<a class="btn[^"]*" href="([^"]+)"', html)
     assert buttons == [
         "/guides/antrian-paspor",
@@ -73,13 +75,13 @@ def test_guide_page_shows_summary_size_date_languages_and_pdf(client: TestClient
     guide = next(g for g in api(client)["guides"] if g["slug"] == "izin-tinggal")
     html = client.get("/en/guides/izin-tinggal").text
     assert guide["summary"]["en"] in html
-    assert "27 November 2026" in html
+    assert "30 November 2026" in html
     assert "Bahasa Indonesia, English" in html
     assert f'href="{guide["files"]["en"]["url"]}"' in html
     assert f'href="{guide["files"]["id"]["url"]}"' in html
     assert 'href="/en/"' in html  # the way back
     indonesian = client.get("/guides/izin-tinggal").text
-    assert "27 November 2026" in indonesian
+    assert "30 November 2026" in indonesian
     assert "Terakhir diperiksa" in indonesian
 
 
@@ -93,12 +95,12 @@ def test_api_lists_files_with_url_size_and_hash(client: TestClient) -> None:
     data = api(client)
     assert len(data["guides"]) == 4
     for guide in data["guides"]:
-        assert guide["last_checked"] == "2026-11-27"
+        assert guide["last_checked"] == "2026-11-30"
         for gfile in guide["files"].values():
             body = client.get(gfile["url"]).content
             assert len(body) == gfile["size"]
             assert hashlib.sha256(body).hexdigest() == gfile["sha256"]
-            assert gfile["last_checked"] == "2026-11-27"
+            assert gfile["last_checked"] == "2026-11-30"
 
 
 def test_guide_file_is_immutable_with_strong_etag(client: TestClient) -> None:

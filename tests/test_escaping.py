@@ -8,6 +8,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -54,6 +55,10 @@ SHOWN: dict[str, set[str]] = {
     "office_address": {"/", "/en/"},
     "hours_id": {"/"},
     "hours_en": {"/en/"},
+    "notice_id": {"/", "/admin/notices", "/admin/audit"},
+    "notice_en": {"/en/", "/admin/notices"},
+    "contact_id": {"/public-service"},
+    "contact_en": {"/en/public-service"},
     "login_name": {"/admin/audit"},
     "audit_guide": {AUDIT_QUERY},
     "next": {LOGIN_NEXT},
@@ -71,8 +76,14 @@ def hostile_office(source: Path, target: Path) -> None:
     for key, field in (("name", "office_name"), ("short_name", "office_short_name"),
                        ("address", "office_address")):  # fmt: skip
         text = re.sub(rf'(?m)^{key} = ".*"$', f"{key} = {json.dumps(payload(field))}", text)
-    text = re.sub(r'(?m)^id = "Senin.*"$', f"id = {json.dumps(payload('hours_id'))}", text)
-    text = re.sub(r'(?m)^en = "Monday.*"$', f"en = {json.dumps(payload('hours_en'))}", text)
+    # A closure's label, listed under the hours; far ahead, so that it is always upcoming.
+    closure = (
+        f"[[hours.closed]]\ndate = 2999-01-01\nid = {json.dumps(payload('hours_id'))}\n"
+        f"en = {json.dumps(payload('hours_en'))}\n\n[[hours.closed]]"
+    )
+    text = text.replace("[[hours.closed]]", closure, 1)
+    contact = f"id = {json.dumps(payload('contact_id'))}\nen = {json.dumps(payload('contact_en'))}"
+    text = text.replace('id = ""\nen = ""', contact)
     target.write_text(text, encoding="utf-8")
 
 
@@ -102,13 +113,24 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pages]:
             },
         )
         assert edited.url.params["done"] == "edited", edited.text
+        posted = client.post(
+            "/admin/notices/add",
+            data={
+                "csrf": csrf_of(client),
+                "text_id": payload("notice_id"),
+                "text_en": payload("notice_en"),
+                "starts": f"{date.today() - timedelta(days=2)} 00:00",
+                "ends": f"{date.today() + timedelta(days=300)} 00:00",
+            },
+        )
+        assert posted.url.params["done"] == "notice_added", posted.text
         opened = {"id": "o" * 20, "type": "guide_open", "guide": SLUG, "lang": "id"}
         assert client.post("/api/usage", json={"events": [opened]}).json()["counted"] == 1
         first_line = client.get("/sw.js").text.split("\n", 1)[0]
         build = json.loads(first_line.removeprefix("const BUILD = ").rstrip(";"))
         public = {e["url"] for e in build["precache"] if not e["url"].startswith("/static/")}
         admin = {"/admin/", ADMIN_GUIDE, "/admin/audit", AUDIT_QUERY, "/admin/usage"}
-        admin |= {"/admin/guides/new"}
+        admin |= {"/admin/guides/new", "/admin/notices", "/admin/feedback"}
         html = {}
         for path in public | admin | {"/poster", "/privacy"}:
             response = client.get(path)

@@ -28,7 +28,42 @@ def test_unconfirmed_whatsapp_number_is_flagged(office_file: Path) -> None:
 
 def test_confirmed_values_are_not_flagged(office_file: Path) -> None:
     office_file.write_text(office_file.read_text().replace("confirmed = false", "confirmed = true"))
+    # Confirmed but still empty: the office has not published these yet.
+    assert [w.split(": ", 1)[1] for w in load_office(office_file).warnings()] == [
+        "public_service.maklumat_pelayanan is not set; applicants are told to ask at the office",
+        "public_service.survey is not set; applicants are told to ask at the office",
+        "public_service.office_contact is not set",
+    ]
+    text = office_file.read_text().replace('url = ""', 'url = "https://example.go.id/x"')
+    text = text.replace('id = ""\nen = ""', 'id = "Loket pengaduan"\nen = "Complaints desk"')
+    office_file.write_text(text)
     assert load_office(office_file).warnings() == []
+
+
+def test_every_unconfirmed_setting_is_flagged(office_file: Path) -> None:
+    """What the shipped file does not confirm, `check` and /healthz say (issue 14)."""
+    warnings = "\n".join(load_office(office_file).warnings())
+    for expected in (
+        "hours are not confirmed",
+        "map coordinates are not confirmed",
+        "units[0] (ULP Lippo Plaza Jogja): not confirmed to be still open",
+        "units[1] (ULP Bantul): hours are not confirmed",
+        "public_service.standar_pelayanan (https://sippn.menpan.go.id/) is not confirmed",
+        "public_service.ombudsman (https://ombudsman.go.id/) is not confirmed",
+        "public_service.survey is not set",
+    ):
+        assert expected in warnings
+    # lapor.go.id is named by the checked facts, so it is shipped as confirmed.
+    assert "public_service.lapor" not in warnings
+
+
+def test_map_links_come_from_the_coordinates(office_file: Path) -> None:
+    location = load_office(office_file).main.location
+    assert location is not None
+    assert location.geo_uri == "geo:-7.783,110.43?q=-7.783,110.43(Kanim%20Jogja)"
+    assert location.osm_url == (
+        "https://www.openstreetmap.org/?mlat=-7.783&mlon=110.43#map=17/-7.783/110.43"
+    )
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -63,6 +98,29 @@ def _edit(path: Path, old: str, new: str) -> None:
             "social[2].url",
             "https://",
         ),
+        ('timezone = "Asia/Jakarta"', 'timezone = "WIB"', "timezone", "unknown time zone"),
+        ('monday = ["08:00-12:00", "13:00-15:00"]', 'monday = ["8-12"]', "hours.monday", "08:00"),
+        (
+            'monday = ["08:00-12:00", "13:00-15:00"]',
+            'monday = ["13:00-15:00", "08:00-12:00"]',
+            "hours.monday",
+            "overlaps",
+        ),
+        ("date = 2026-12-25", 'date = "25 Desember"', "hours.closed[0].date", "2026-12-25"),
+        ('id = "Tahun Baru"', 'id = ""', "hours.closed[1].id", "non-empty"),
+        ("latitude = -7.7830", "latitude = -97.7", "map.latitude", "within"),
+        (
+            'url = "https://ombudsman.go.id/"',
+            'url = "ombudsman.go.id"',
+            "public_service.ombudsman.url",
+            "https://",
+        ),
+        (
+            'address = "Bantul, Daerah Istimewa Yogyakarta"',
+            "",
+            "units[1].address",
+            "missing",
+        ),
     ],
 )
 def test_a_bad_field_names_the_file_the_field_and_the_problem(
@@ -86,3 +144,22 @@ def test_invalid_toml_is_reported(office_file: Path) -> None:
     office_file.write_text("name = \n")
     with pytest.raises(OfficeError, match="not valid TOML"):
         load_office(office_file)
+
+
+def test_an_office_file_from_before_structured_hours_says_what_to_change(office_file: Path) -> None:
+    text = office_file.read_text()
+    start, end = text.index("[hours]"), text.index("[[hours.closed]]")
+    old = text[:start] + '[opening_hours]\nid = "Senin-Jumat"\nen = "Monday to Friday"\n\n'
+    office_file.write_text(
+        old + text[text.index("[map]") :].replace('timezone = "Asia/Jakarta"', "")
+    )
+    assert end > start
+    with pytest.raises(OfficeError) as caught:
+        load_office(office_file)
+    assert caught.value.field == "opening_hours" and "[hours]" in caught.value.problem
+
+
+def test_the_time_zone_defaults_to_wib(office_file: Path) -> None:
+    office_file.write_text(office_file.read_text().replace('timezone = "Asia/Jakarta"\n', ""))
+    office = load_office(office_file)
+    assert office.timezone == "Asia/Jakarta" and office.zone_label == "WIB"

@@ -12,6 +12,8 @@ from starlette.testclient import TestClient
 from server.qr import qr_png, qr_svg
 
 URL = "https://imigo.dev/infokanimjogja?src=qr"
+# What the site serves: the landing page's own address under the root path, so no redirect.
+SERVED_URL = "https://imigo.dev/infokanimjogja/?src=qr"
 
 
 def decode(image: Image.Image) -> list[str]:
@@ -43,7 +45,7 @@ def test_svg_decodes_to_the_url() -> None:
 def test_served_codes_carry_the_scan_marker(client: TestClient) -> None:
     png = client.get("/qr.png")
     assert png.headers["content-type"] == "image/png"
-    assert decode(Image.open(io.BytesIO(png.content))) == [URL]
+    assert decode(Image.open(io.BytesIO(png.content))) == [SERVED_URL]
     svg = client.get("/qr.svg")
     assert svg.headers["content-type"] == "image/svg+xml"
-    assert decode(svg_to_image(svg.content)) == [URL]
+    assert decode(svg_to_image(svg.content)) == [SERVED_URL]

@@ -43,12 +43,16 @@ class _Links(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.urls: list[str] = []
+        self.posts: list[str] = []  # the actions of POST forms: checked, not fetched
         self.data_root: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         named = dict(attrs)
         if tag == "html":
             self.data_root = named.get("data-root")
+        if tag == "form" and (named.get("method") or "get").lower() == "post":
+            self.posts.append(named.get("action") or "")
+            return
         for attr in ("href", "src", "action", "data-index", "data-file", "data-guide-file"):
             value = named.get(attr)
             if value:
@@ -128,6 +132,8 @@ def test_every_link_on_every_page_stays_under_the_root(rooted: TestClient) -> No
         if not response.headers["content-type"].startswith("text/html"):
             continue
         assert links_of(response.text).data_root in (ROOT, None)
+        for action in links_of(response.text).posts:  # "Was this helpful?" on guide pages
+            assert action.startswith(ROOT + "/"), f"{path} posts to {action} outside {ROOT}"
         for url in own_paths(response.text, ORIGIN + path):
             assert url.startswith(ROOT + "/"), f"{path} links {url} outside {ROOT}"
             queue.append(url)

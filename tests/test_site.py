@@ -160,7 +160,7 @@ def test_the_worker_knows_each_files_pages(rendered: TestClient) -> None:
     served = guide_files(rendered)
     for file in build["files"]:
         expected = [{"url": p["url"], "size": p["size"]} for p in served[file["key"]]["reader"]]
-        assert file["pages"] == expected and len(expected) == 2
+        assert file["pages"] == expected and len(expected) == served[file["key"]]["pages"] >= 2
 
 
 def test_a_new_version_is_rendered_and_its_old_pages_are_no_longer_served(

@@ -83,7 +83,7 @@ def test_a_rollback_brings_back_the_date_that_version_was_checked(staff: TestCli
     assert "budi" in row and "WIB" in row
     assert "dipulihkan dari versi" in row and "v2" in row
     assert re.search(rf"check date restored to</span> {CHECKED_FIRST}", row)
-    assert f'<td class="checked"><time datetime="{CHECKED_FIRST}">' in row
+    assert re.search(rf'<td class="checked"[^>]*><time datetime="{CHECKED_FIRST}">', row)
     assert "v4 = v2" in staff.get("/admin/audit").text
 
 

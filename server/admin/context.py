@@ -28,7 +28,9 @@ from server.admin.sessions import (
 )
 from server.audit import AuditLog
 from server.clock import office_time
+from server.feedback import FeedbackStore
 from server.i18n import Messages, format_size
+from server.notices import NoticeStore
 from server.publish import Publisher
 from server.reader import ReaderStatus
 from server.settings import Settings
@@ -72,6 +74,8 @@ class Admin:
     throttle: LoginThrottle
     audit: AuditLog
     usage: UsageStore
+    notices: NoticeStore
+    feedback: FeedbackStore
     messages: Messages
     templates_dir: Path
     css_path: Path

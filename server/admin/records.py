@@ -37,7 +37,7 @@ def _filter(request: Request) -> AuditFilter:
     )
 
 
-def _csv(body: str, name: str) -> Response:
+def csv_response(body: str, name: str) -> Response:
     return Response(
         body.encode("utf-8-sig"),  # the BOM makes spreadsheet programs read UTF-8
         media_type="text/csv; charset=utf-8",
@@ -62,7 +62,7 @@ def record_routes(admin: Admin) -> list[Route]:
 
     async def audit_export(request: Request, session: Session) -> Response:
         entries = await run(admin.audit.entries, _filter(request), None)
-        return _csv(audit_csv(entries), f"audit-{office_today().isoformat()}.csv")
+        return csv_response(audit_csv(entries), f"audit-{office_today().isoformat()}.csv")
 
     async def usage(request: Request, session: Session) -> Response:
         today = office_today()
@@ -94,7 +94,7 @@ def record_routes(admin: Admin) -> list[Route]:
         days = int(raw) if raw.isdecimal() and len(raw) <= 4 else 365
         since = office_today() - timedelta(days=days)
         rows = await run(admin.usage.rows, since)
-        return _csv(usage_csv(rows), f"usage-{office_today().isoformat()}.csv")
+        return csv_response(usage_csv(rows), f"usage-{office_today().isoformat()}.csv")
 
     return [
         Route("/audit", staff(admin, audit)),

@@ -12,11 +12,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from server.accounts import Accounts
 from server.admin.auth import auth_routes
 from server.admin.context import NO_STORE, Admin, Refused
+from server.admin.feedback import feedback_routes
 from server.admin.guides import guide_routes
+from server.admin.notices import notice_routes
 from server.admin.records import record_routes
 from server.admin.sessions import LoginThrottle, SessionStore, load_secret
 from server.audit import AuditLog
 from server.db import problem_of
+from server.feedback import FeedbackStore
+from server.notices import NoticeStore
 from server.publish import Publisher
 from server.settings import PWA_DIR, Settings
 from server.site import LiveSite
@@ -42,6 +46,8 @@ def create_admin(settings: Settings, live: LiveSite, publisher: Publisher) -> Ad
         ),
         audit=AuditLog(db),
         usage=UsageStore(db),
+        notices=NoticeStore(db),
+        feedback=FeedbackStore(db),
         messages=live.renderer.messages,
         templates_dir=PWA_DIR / "templates",
         css_path=PWA_DIR / "admin" / "admin.css",
@@ -105,6 +111,8 @@ def admin_routes(admin: Admin) -> list[BaseRoute]:
         *auth_routes(admin),
         *guide_routes(admin),
         *record_routes(admin),
+        *notice_routes(admin),
+        *feedback_routes(admin),
         Route(admin.css_url.removeprefix("/admin"), stylesheet),
     ]
     return [

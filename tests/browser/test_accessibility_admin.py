@@ -4,6 +4,7 @@ the red buttons' contrast, and no sideways scrolling of the page at 320 px or 20
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,25 @@ def walk_admin(visitor: Visitor, tmp_path: Path) -> list[str]:
     page.set_input_files("input[name=file_id]", str(bad))
     submitted(visitor, page, "form[action='/admin/guides/new']", 400)
     axe_on(page, "new guide refused", reports)
+    # Notices: posted, listed, one refused; the feedback records.
+    page = visitor.visit("/admin/notices")
+    axe_on(page, "notices, none yet", reports)
+    page.fill("textarea[name=text_id]", "Kuota Desember dibuka 1 Desember")
+    page.fill("textarea[name=text_en]", "December quota opens on 1 December")
+    page.fill("input[name=starts]", f"{date.today() - timedelta(days=1)}T08:00")
+    page.fill("input[name=ends]", f"{date.today() + timedelta(days=30)}T16:00")
+    submitted(visitor, page, "#notice-add", 200)
+    expect(page.locator("[data-done]")).to_have_attribute("data-done", "notice_added")
+    expect(page.locator("[data-notice]")).to_have_count(1)
+    axe_on(page, "notice posted and listed", reports)
+    page.fill("textarea[name=text_id]", "Tanpa teks Inggris")
+    page.fill("textarea[name=text_en]", " ")
+    page.fill("input[name=starts]", "2026-11-01T08:00")
+    page.fill("input[name=ends]", "2026-11-02T08:00")
+    submitted(visitor, page, "#notice-add", 400)
+    expect(page.locator("[data-refused]")).to_be_visible()
+    axe_on(page, "notice refused", reports)
+    axe_on(visitor.visit("/admin/feedback"), "feedback records", reports)
     return reports
 
 
@@ -110,7 +130,7 @@ def test_admin_red_buttons_contrast_and_no_sideways_scroll_at_320_px_or_200_perc
         visitor = visitors.open(viewport=viewport, device_scale_factor=scale)
         sign_in(visitor)
         for path in ("/admin/", f"/admin/guides/{SLUG}", "/admin/guides/new", "/admin/audit",
-                     "/admin/usage"):  # fmt: skip
+                     "/admin/usage", "/admin/notices", "/admin/feedback"):  # fmt: skip
             page = visitor.visit(path)
             controls = a11y.red_controls(page) + a11y.hover_red_controls(page)
             red += controls

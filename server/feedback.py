@@ -1,0 +1,154 @@
+"""'Was this helpful?' answers: checking what a phone sends, storing it, reading it back.
+
+Anonymous by design: a record holds the guide, the language, yes or no, an optional comment
+and the day, nothing else. No cookie, no address, no time of day. The phone gives each answer
+a random id, so an answer it sends twice (offline, then again) is stored once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any
+
+from server.db import Database
+
+MAX_COMMENT = 500
+# A JSON or form body: 500 characters, escaped, fit easily; anything bigger is refused unread.
+MAX_BODY_BYTES = 8 * 1024
+_ID = re.compile(r"^[0-9a-f]{16,64}$")
+_SECTION = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# A tag or comment start: "<b", "</", "<!", "<?". Plain "<" or "a < b" stays allowed.
+_HTML = re.compile(r"<\s*[a-zA-Z/!?]")
+
+
+class FeedbackError(ValueError):
+    """What was wrong with an answer; `code` picks the message the phone shows (html, long,
+    invalid), the text says it for a developer."""
+
+    def __init__(self, detail: str, code: str = "invalid") -> None:
+        super().__init__(detail)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Answer:
+    id: str
+    guide: str
+    lang: str
+    section: str
+    helpful: bool
+    comment: str
+
+
+def parse_answer(data: Mapping[str, Any], guides: set[str], new_id: str) -> Answer:
+    """Checks one answer from the JSON body or the form; `new_id` when it brings none."""
+    guide = data.get("guide")
+    if not isinstance(guide, str) or guide not in guides:
+        raise FeedbackError("unknown guide")
+    lang = data.get("lang")
+    if lang not in ("id", "en"):
+        raise FeedbackError("lang must be id or en")
+    helpful = data.get("helpful")
+    if helpful in ("yes", "no"):
+        helpful = helpful == "yes"
+    if not isinstance(helpful, bool):
+        raise FeedbackError("helpful must be yes or no")
+    section = data.get("section", "") or ""
+    if not isinstance(section, str) or (section and not _SECTION.fullmatch(section)):
+        raise FeedbackError("section must be a section id like 'biaya'")
+    answer_id = data.get("id", "") or new_id
+    if not isinstance(answer_id, str) or not _ID.fullmatch(answer_id):
+        raise FeedbackError("id must be 16 to 64 hex digits")
+    return Answer(answer_id, guide, lang, section, helpful, clean_comment(data.get("comment", "")))
+
+
+def clean_comment(raw: Any) -> str:
+    if raw is None:
+        return ""
+    if not isinstance(raw, str):
+        raise FeedbackError("comment must be text")
+    text = raw.replace("\r\n", "\n").strip()
+    if len(text) > MAX_COMMENT:
+        raise FeedbackError(f"comment has {len(text)} characters; at most {MAX_COMMENT}", "long")
+    if _HTML.search(text):
+        raise FeedbackError("comment must be plain text, without HTML", "html")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs") and c not in "\n\t" for c in text):
+        raise FeedbackError("comment holds control characters")
+    return text
+
+
+@dataclass(frozen=True)
+class GuideTally:
+    guide: str
+    yes: int
+    no: int
+    comments: int
+
+
+@dataclass(frozen=True)
+class FeedbackRecord:
+    day: str
+    guide: str
+    lang: str
+    section: str
+    helpful: str  # yes / no
+    comment: str
+
+
+class FeedbackStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def save(self, answer: Answer, day: date) -> bool:
+        """True when stored; False when this id was stored before (a resend)."""
+        with self.db.connect() as conn:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO feedback (id, day, guide, lang, section, helpful, comment)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (answer.id, day.isoformat(), answer.guide, answer.lang, answer.section,
+                 int(answer.helpful), answer.comment),
+            )  # fmt: skip
+            return cursor.rowcount == 1
+
+    def tallies(self) -> list[GuideTally]:
+        with self.db.connect() as conn:
+            rows = conn.execute(
+                "SELECT guide, SUM(helpful), SUM(1 - helpful), SUM(comment != '')"
+                " FROM feedback GROUP BY guide ORDER BY guide"
+            ).fetchall()
+        return [GuideTally(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+    def records(self, guide: str = "", limit: int | None = None) -> list[FeedbackRecord]:
+        """Newest day first."""
+        sql = "SELECT day, guide, lang, section, helpful, comment FROM feedback"
+        params: list[str] = []
+        if guide:
+            sql += " WHERE guide = ?"
+            params.append(guide)
+        sql += " ORDER BY day DESC, rowid DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self.db.connect() as conn:
+            rows = conn.execute(sql, params).fetchall()
+        return [FeedbackRecord(r[0], r[1], r[2], r[3], "yes" if r[4] else "no", r[5]) for r in rows]
+
+
+def feedback_csv(records: Iterable[FeedbackRecord]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    names = [f.name for f in fields(FeedbackRecord)]
+    writer.writerow(names)
+    for record in records:
+        writer.writerow([_csv_safe(str(getattr(record, name))) for name in names])
+    return out.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    # A cell starting with =, +, - or @ runs as a formula when opened in a spreadsheet.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
