@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
+from datetime import time as dt_time
 from typing import Any
 from urllib.parse import urlsplit
 
 from server.catalog import GuideFile
-from server.clock import WIB, office_now, office_today
+from server.clock import office_now, office_today, office_zone
 from server.usage import (
     EVENT_ID,
     MAX_PENDING_IDS,
@@ -50,16 +51,21 @@ class UsageCounter:
         self._ids: dict[bytes, _Note] = {}
         self._day = ""
         self._day_starts = self._day_ends = 0.0
+        self._zone: tzinfo | None = None
 
     def today(self) -> str:
-        """The office's date, worked out again only when the clock leaves the day."""
+        """The office's date, worked out again only when the clock leaves the day (or the
+        office's time zone changes)."""
         now = time.time()
-        if not self._day_starts <= now < self._day_ends:
+        if not self._day_starts <= now < self._day_ends or office_zone() is not self._zone:
             moment = office_now()
-            start = datetime.combine(moment.date(), datetime.min.time(), WIB)
-            self._day = moment.date().isoformat()
-            self._day_starts = start.timestamp()
-            self._day_ends = (start + timedelta(days=1)).timestamp()
+            self._zone = office_zone()
+            day = moment.date()
+            self._day = day.isoformat()
+            # Wall-clock midnights in the office's zone (a zone may keep daylight saving).
+            self._day_starts = datetime.combine(day, dt_time(), moment.tzinfo).timestamp()
+            following = datetime.combine(day + timedelta(days=1), dt_time(), moment.tzinfo)
+            self._day_ends = following.timestamp()
         return self._day
 
     def add(self, metric: str, guide: str = "", lang: str = "", day: date | None = None) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from server import usage_counter
 from server.catalog import GuideFile
-from server.clock import WIB, office_today
+from server.clock import office_today, office_zone
 from server.usage import MAX_PENDING_IDS, hash_id
 from server.usage_counter import MAX_VIEW_NOTES, UsageCounter
 
@@ -89,7 +89,7 @@ def test_ids_held_between_flushes_are_bounded(monkeypatch: pytest.MonkeyPatch) -
 def test_a_view_counts_on_the_office_day_it_happened(monkeypatch: pytest.MonkeyPatch) -> None:
     counter = UsageCounter()
     counter.count_view(b"", "/", b"")
-    tomorrow = datetime.now(WIB) + timedelta(days=1)
+    tomorrow = datetime.now(office_zone()) + timedelta(days=1)
     monkeypatch.setattr(time, "time", tomorrow.timestamp)
     monkeypatch.setattr(usage_counter, "office_now", lambda: tomorrow)
     counter.count_view(b"", "/", b"")
