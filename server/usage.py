@@ -23,7 +23,7 @@ Other types are `guide_open` (with `guide` and `lang`: a PDF), `whatsapp` (with 
 Every event id counts once, whether it arrives in a header, in a report, or both, however
 often: ids are kept hashed in `usage_seen` for 40 days, at most `MAX_SEEN_IDS` of them.
 Counting never waits for the database: the server's counts and ids stay in memory until the
-next flush writes them.
+next flush writes them (server/usage_counter.py: one dict increment per view).
 """
 
 from __future__ import annotations
