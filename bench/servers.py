@@ -14,11 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from server.http_guard import KEEP_ALIVE_SECONDS
 from server.settings import PROJECT_ROOT
 from tests.conftest import free_port
 
 # What a current Chrome on a phone sends; every server is asked with it.
 BROWSER_ACCEPT_ENCODING = "gzip, deflate, br, zstd"
+GUARDED_PROTOCOL = "server.http_guard:GuardedHttpToolsProtocol"
 
 
 class ServerError(Exception):
@@ -154,8 +156,10 @@ def start_ours(
     return server, seconds
 
 
-def _start_uvicorn_app(name: str, factory: str, env: dict[str, str], log_path: Path) -> Running:
-    """An app of the bench's own under the same uvicorn settings as ours."""
+def _start_uvicorn_app(
+    name: str, factory: str, env: dict[str, str], log_path: Path, workers: int = 1
+) -> Running:
+    """An app of the bench's own under the same uvicorn, loop and protocol class as ours."""
     port = free_port()
     argv = [
         sys.executable,
@@ -169,10 +173,16 @@ def _start_uvicorn_app(name: str, factory: str, env: dict[str, str], log_path: P
         str(port),
         "--loop",
         "uvloop",
+        # The protocol class ours serves with (server/cli.py), so that ours against these
+        # apps measures our app's own per-request path and nothing of the protocol.
         "--http",
-        "httptools",
+        GUARDED_PROTOCOL,
+        "--timeout-keep-alive",
+        str(KEEP_ALIVE_SECONDS),
         "--no-access-log",
         "--no-server-header",
+        "--workers",
+        str(workers),
     ]
     server = _launch(name, argv, port, log_path, {**os.environ, **env})
     server.wait_until("/", lambda r: r.status > 0, timeout=60)
@@ -189,10 +199,14 @@ def start_naive(root: Path, log_path: Path) -> Running:
     )
 
 
-def start_floor(root: Path, log_path: Path) -> Running:
+def start_floor(root: Path, log_path: Path, workers: int = 1) -> Running:
     """The trivial ASGI app that answers our bytes from a dict (bench/floor_app.py)."""
     return _start_uvicorn_app(
-        "uvicorn floor", "bench.floor_app:create_app", {"BENCH_FLOOR_ROOT": str(root)}, log_path
+        "uvicorn floor",
+        "bench.floor_app:create_app",
+        {"BENCH_FLOOR_ROOT": str(root)},
+        log_path,
+        workers,
     )
 
 
@@ -206,6 +220,16 @@ def serving_guides(count: int) -> Callable[[Response], bool]:
         return listed == count
 
     return ready
+
+
+def settled(answer: Response) -> bool:
+    """A readiness check: `/healthz` answers and the reader pages of every guide file are
+    made (or failed), so no rendering or rebuilding in the background skews a measurement."""
+    if answer.status != 200:
+        return False
+    reader = json.loads(answer.body).get("reader", {})
+    done = int(reader.get("ready", 0)) + len(reader.get("failed", []))
+    return int(reader.get("pending", 1)) == 0 and done >= int(reader.get("files", 0))
 
 
 def nginx_binary() -> str | None:

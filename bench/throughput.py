@@ -18,6 +18,7 @@ from bench.servers import (
     Running,
     ServerError,
     fetch,
+    settled,
     start_floor,
     start_naive,
     start_nginx,
@@ -68,7 +69,7 @@ def snapshot(port: int, targets: list[Target]) -> dict[str, Response]:
 def mirrors(
     snapshots: dict[str, Response], work: Path, workers: int = 1, naive: bool = True
 ) -> Iterator[dict[str, Running]]:
-    """nginx (and the naive and floor apps) serving the snapshots' bytes; stopped on exit."""
+    """nginx, the floor app (and the naive app) serving the snapshots' bytes; stopped on exit."""
     with ExitStack() as stack:
         port = free_port()
         config_dir = work / f"nginx-{workers}w-{port}"
@@ -76,14 +77,15 @@ def mirrors(
         config = nginx_config(snapshots, config_dir, port, workers)
         servers = {NGINX: start_nginx(config_dir, config, port, work / "nginx.log")}
         stack.callback(servers[NGINX].stop)
+        # The floor is every row's baseline (issue 15), with as many workers as ours.
+        answers = {path: (r.headers, r.body) for path, r in snapshots.items()}
+        floor = write_floor(answers, work / f"floor-{port}")
+        servers[FLOOR] = start_floor(floor, work / f"floor-{workers}w.log", workers)
+        stack.callback(servers[FLOOR].stop)
         if naive:
             root = static_folder(snapshots, work / f"static-{port}")
             servers[NAIVE] = start_naive(root, work / "naive.log")
             stack.callback(servers[NAIVE].stop)
-            answers = {path: (r.headers, r.body) for path, r in snapshots.items()}
-            floor = write_floor(answers, work / f"floor-{port}")
-            servers[FLOOR] = start_floor(floor, work / "floor.log")
-            stack.callback(servers[FLOOR].stop)
         _check_same_bytes(snapshots, servers)
         yield servers
 
@@ -176,7 +178,9 @@ def _url_figures(
 def _large_pdf(plan: Plan, work: Path) -> Figures:
     """The same comparison for one large generated guide PDF; the samples are small."""
     guides = make_guides_folder(work / "large-guides", 1, plan.generated_size)
-    ours, _ = start_ours(guides, work / "large-data", work / "large.log", SAMPLE_OFFICE)
+    ours, _ = start_ours(
+        guides, work / "large-data", work / "large.log", SAMPLE_OFFICE, ready=settled
+    )
     try:
         targets, _missing = discover_targets(ours.port)
         pdf = [Target(LARGE_PDF, t.path) for t in targets if t.label == "guide PDF"]
@@ -192,7 +196,7 @@ def measure_throughput(plan: Plan) -> Figures:
     work = plan.work_dir / "throughput"
     work.mkdir(parents=True)
     guides = copy_sample_guides(work / "guides")
-    ours, _ = start_ours(guides, work / "data", work / "server.log", SAMPLE_OFFICE)
+    ours, _ = start_ours(guides, work / "data", work / "server.log", SAMPLE_OFFICE, ready=settled)
     try:
         targets, missing = discover_targets(ours.port)
         snapshots = snapshot(ours.port, targets)
@@ -238,7 +242,9 @@ def measure_scaling(plan: Plan) -> Figures:
         results[f"{workers} worker(s)"] = {
             label: {
                 OURS: by_server[OURS],
+                FLOOR: by_server[FLOOR],
                 NGINX: by_server[NGINX],
+                "ratio_vs_floor": _ratio(by_server[OURS], by_server[FLOOR]),
                 "ratio_vs_nginx": _ratio(by_server[OURS], by_server[NGINX]),
             }
             for label, by_server in measured.items()

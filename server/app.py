@@ -44,8 +44,9 @@ from server.security import SecurityHeadersMiddleware
 from server.settings import PWA_DIR, Settings
 from server.shown_paths import ShownPaths
 from server.site import LiveSite
-from server.usage import UsageCounter, UsageStore
+from server.usage import UsageStore
 from server.usage_api import run_usage_flusher, usage_routes
+from server.usage_counter import UsageCounter
 from server.watcher import watch_guides
 
 log = logging.getLogger("bilang_karyo")

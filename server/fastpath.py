@@ -7,8 +7,8 @@ falls through to the Starlette app.
 
 from __future__ import annotations
 
-import functools
 from collections import OrderedDict
+from itertools import chain
 from pathlib import Path
 
 import anyio
@@ -16,18 +16,29 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.blobs import BlobStore
 from server.catalog import GuideFile
-from server.language import choice_cookie, landing_redirect
+from server.language import choice_cookie, landing_redirect, navigating
 from server.prebuilt import IMMUTABLE, LANDING_VARY, Headers, Prebuilt
-from server.ranges import ByteRange, Unsatisfiable, parse_range
+from server.ranges import Unsatisfiable, parse_range
 from server.reader import ReaderImage
 from server.security import SECURITY_HEADERS, with_hsts
 from server.site import LiveSite
-from server.usage import UsageCounter
+from server.usage import request_kind
 from server.usage_api import ROUTED_PAGES
+from server.usage_counter import UsageCounter
 
 _CHUNK = 256 * 1024
 # httptools, unlike h11, sets no limit of its own on request headers.
 MAX_HEADER_BYTES = 16 * 1024
+_TOO_LARGE = b"Request headers are too large.\n"
+_TOO_LARGE_HEADERS: Headers = [
+    (b"content-type", b"text/plain; charset=utf-8"),
+    (b"content-length", str(len(_TOO_LARGE)).encode()),
+    *SECURITY_HEADERS,
+]
+_LANDING_VARY = LANDING_VARY.encode()
+# Guide files whose headers are kept; more than any catalog holds, so it is never cleared
+# but by a server that publishes for months.
+_MAX_FILE_ANSWERS = 1024
 
 
 class FileBodies:
@@ -46,6 +57,10 @@ class FileBodies:
         return self.store.path_for(sha256)
 
     def cached(self, gfile: GuideFile) -> bytes | None:
+        data = self._held.get(gfile.sha256)
+        if data is not None:  # the usual case: no path to build
+            self._held.move_to_end(gfile.sha256)
+            return data
         return self.held(gfile.sha256, self.path(gfile.sha256), gfile.size)
 
     def held(self, key: str, path: Path, size: int) -> bytes | None:
@@ -77,60 +92,57 @@ class FastPath:
         self.bodies = bodies
         self.fallback = fallback
         self.usage = usage
+        self._file_answers: dict[str, tuple[GuideFile, Headers, Headers]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("scheme") == "https":
+        if scope["type"] != "http":
+            await self.fallback(scope, receive, send)
+            return
+        if scope.get("scheme") == "https":
             # Behind a trusted HTTPS proxy (uvicorn sets the scheme from its headers).
             send = with_hsts(send)
-        if scope["type"] == "http" and _header_bytes(scope) > MAX_HEADER_BYTES:
-            await _respond(
-                send,
-                431,
-                [
-                    (b"content-type", b"text/plain; charset=utf-8"),
-                    (b"content-length", b"31"),
-                    *SECURITY_HEADERS,
-                ],
-                b"Request headers are too large.\n",
-                head=False,
-            )
+        raw_headers = scope["headers"]
+        query: bytes = scope.get("query_string", b"")
+        if sum(map(len, chain.from_iterable(raw_headers))) + len(query) > MAX_HEADER_BYTES:
+            await _respond(send, 431, _TOO_LARGE_HEADERS, _TOO_LARGE, head=False)
             return
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+        method = scope["method"]
+        if method == "GET" or method == "HEAD":
+            # The few headers the answers depend on, gathered once (the last of a repeated one).
+            headers: dict[bytes, bytes] = dict(raw_headers)
             site = self.live.site
             path: str = scope["path"]
-            if path == "/" and (location := landing_redirect(scope, self.live.root)) is not None:
-                await _respond(
-                    send,
-                    302,
-                    [
-                        (b"location", location.encode("latin-1")),
-                        (b"cache-control", b"no-cache"),
-                        (b"vary", LANDING_VARY.encode()),
-                        (b"content-length", b"0"),
-                        *SECURITY_HEADERS,
-                    ],
-                    b"",
-                    head=True,
-                )
+            if (
+                path == "/"
+                and navigating(headers)
+                and (location := landing_redirect(scope, self.live.root)) is not None
+            ):
+                await _respond(send, 302, _landing_headers(location), b"", head=True)
                 return
             prebuilt = site.responses.get(path)
             routed_page = path in ROUTED_PAGES
-            if path in site.query_pages and scope.get("query_string"):
+            if query and path in site.query_pages:
                 prebuilt, routed_page = None, True  # `/search?q=…` is answered by its route
             if routed_page and self.usage is not None:
                 await self._counted_fallback(scope, receive, send, self.usage)
                 return
             if prebuilt is not None:
-                await self._send_prebuilt(scope, send, prebuilt)
-                # Counted once the response is out, in memory only (see usage.py).
-                if self.usage is not None and prebuilt.is_page:
-                    self.usage.count_page(scope)
+                await self._send_prebuilt(scope, send, prebuilt, headers, query)
+                # Counted once the response is out, in memory only (see usage_counter.py).
+                if self.usage is not None and prebuilt.is_page and method == "GET":
+                    kind = request_kind(headers)
+                    if kind is not None:
+                        self.usage.count_view(kind, path, query)
                 return
             gfile = site.files.get(path)
             if gfile is not None:
-                await self._send_file(scope, send, gfile)
-                if self.usage is not None:
-                    self.usage.count_file(scope, gfile)
+                await self._send_file(scope, send, gfile, path, headers)
+                if self.usage is not None and method == "GET":
+                    kind = request_kind(headers)
+                    if kind is not None:
+                        self.usage.count_file_view(
+                            kind, gfile, headers.get(b"range"), headers.get(b"referer")
+                        )
                 return
             image = site.images.get(path)
             if image is not None:
@@ -155,69 +167,83 @@ class FastPath:
         if status in (200, 304):
             usage.count_page(scope)
 
-    async def _send_prebuilt(self, scope: Scope, send: Send, prebuilt: Prebuilt) -> None:
-        accept_encoding = if_none_match = ""
-        for name, value in scope["headers"]:
-            if name == b"accept-encoding":
-                accept_encoding = value.decode("latin-1")
-            elif name == b"if-none-match":
-                if_none_match = value.decode("latin-1")
-        encoded = prebuilt.variant(accept_encoding)
-        if if_none_match and prebuilt.matches(if_none_match):
-            status, headers, body = 304, encoded.not_modified, b""
+    async def _send_prebuilt(
+        self,
+        scope: Scope,
+        send: Send,
+        prebuilt: Prebuilt,
+        headers: dict[bytes, bytes],
+        query: bytes,
+    ) -> None:
+        accept_encoding = headers.get(b"accept-encoding")
+        encoded = prebuilt.variant(accept_encoding.decode("latin-1") if accept_encoding else "")
+        if_none_match = headers.get(b"if-none-match")
+        if if_none_match and prebuilt.matches(if_none_match.decode("latin-1")):
+            status, answer, body = 304, encoded.not_modified, b""
         else:
-            status, headers, body = 200, encoded.headers, encoded.body
-        if scope["query_string"] and (cookie := choice_cookie(scope, self.live.root)) is not None:
-            headers = [*headers, (b"set-cookie", cookie)]
-        await _respond(send, status, headers, body, head=scope["method"] == "HEAD")
+            status, answer, body = 200, encoded.headers, encoded.body
+        if query and (cookie := choice_cookie(scope, self.live.root)) is not None:
+            answer = [*answer, (b"set-cookie", cookie)]
+        await _respond(send, status, answer, body, head=scope["method"] == "HEAD")
 
-    async def _send_file(self, scope: Scope, send: Send, gfile: GuideFile) -> None:
-        range_header = if_none_match = if_range = None
-        for name, value in scope["headers"]:
-            if name == b"range":
-                range_header = value.decode("latin-1")
-            elif name == b"if-none-match":
-                if_none_match = value.decode("latin-1")
-            elif name == b"if-range":
-                if_range = value.decode("latin-1")
-        etag = f'"{gfile.sha256}"'
-        headers, whole = _file_headers(gfile)
-        if if_none_match is not None and _etag_listed(if_none_match, gfile.sha256):
-            await _respond(send, 304, headers, b"", head=True)
-            return
-        byte_range: ByteRange | None = None
-        if range_header is not None and (if_range is None or if_range.strip() == etag):
-            try:
-                byte_range = parse_range(range_header, gfile.size)
-            except Unsatisfiable:
-                unsatisfiable = [
-                    *headers,
-                    (b"content-range", f"bytes */{gfile.size}".encode()),
-                    (b"content-length", b"0"),
-                ]
-                await _respond(send, 416, unsatisfiable, b"", head=True)
-                return
-        status, start, length = 200, 0, gfile.size
-        if byte_range is None:
-            headers = whole
-        else:
-            status, start, length = 206, byte_range.start, byte_range.length
-            content_range = f"bytes {byte_range.start}-{byte_range.end}/{gfile.size}"
-            headers = [
-                *headers,
-                (b"content-range", content_range.encode()),
-                (b"content-length", str(length).encode()),
-            ]
+    async def _send_file(
+        self, scope: Scope, send: Send, gfile: GuideFile, path: str, headers: dict[bytes, bytes]
+    ) -> None:
+        common, whole = self._file_headers(path, gfile)
         head = scope["method"] == "HEAD"
+        status, start, length, answer = 200, 0, gfile.size, whole
+        if b"if-none-match" in headers or b"range" in headers:
+            # Only a request that asks for it pays for parsing these.
+            if_none_match = headers.get(b"if-none-match")
+            if if_none_match is not None and _etag_listed(
+                if_none_match.decode("latin-1"), gfile.sha256
+            ):
+                await _respond(send, 304, common, b"", head=True)
+                return
+            range_header = headers.get(b"range")
+            if_range = headers.get(b"if-range")
+            if range_header is not None and (
+                if_range is None or if_range.decode("latin-1").strip() == f'"{gfile.sha256}"'
+            ):
+                try:
+                    byte_range = parse_range(range_header.decode("latin-1"), gfile.size)
+                except Unsatisfiable:
+                    unsatisfiable = [
+                        *common,
+                        (b"content-range", f"bytes */{gfile.size}".encode()),
+                        (b"content-length", b"0"),
+                    ]
+                    await _respond(send, 416, unsatisfiable, b"", head=True)
+                    return
+                if byte_range is not None:
+                    status, start, length = 206, byte_range.start, byte_range.length
+                    content_range = f"bytes {byte_range.start}-{byte_range.end}/{gfile.size}"
+                    answer = [
+                        *common,
+                        (b"content-range", content_range.encode()),
+                        (b"content-length", str(length).encode()),
+                    ]
         data = self.bodies.cached(gfile)
         if data is not None:
-            await _respond(send, status, headers, data[start : start + length], head=head)
+            body = data if status == 200 else data[start : start + length]
+            await _respond(send, status, answer, body, head=head)
             return
-        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.start", "status": status, "headers": answer})
         if head:
             await send({"type": "http.response.body", "body": b""})
             return
         await _stream_file(send, self.bodies.path(gfile.sha256), start, length)
+
+    def _file_headers(self, path: str, gfile: GuideFile) -> tuple[Headers, Headers]:
+        """A guide file's headers, made once per file (its path names its content)."""
+        held = self._file_answers.get(path)
+        if held is not None and held[0] is gfile:
+            return held[1], held[2]
+        if len(self._file_answers) >= _MAX_FILE_ANSWERS:
+            self._file_answers.clear()
+        common, whole = _file_headers(gfile)
+        self._file_answers[path] = (gfile, common, whole)
+        return common, whole
 
     async def _send_image(self, scope: Scope, send: Send, image: ReaderImage) -> None:
         """A reader page: its URL names the PDF's hash and the page, so it never changes."""
@@ -258,13 +284,16 @@ async def _stream_file(send: Send, path: Path, start: int, length: int) -> None:
         await send({"type": "http.response.body", "body": b""})
 
 
-def _header_bytes(scope: Scope) -> int:
-    return sum(len(name) + len(value) for name, value in scope["headers"]) + len(
-        scope.get("query_string", b"")
-    )
+def _landing_headers(location: str) -> Headers:
+    return [
+        (b"location", location.encode("latin-1")),
+        (b"cache-control", b"no-cache"),
+        (b"vary", _LANDING_VARY),
+        (b"content-length", b"0"),
+        *SECURITY_HEADERS,
+    ]
 
 
-@functools.lru_cache(maxsize=1024)
 def _file_headers(gfile: GuideFile) -> tuple[Headers, Headers]:
     """A guide file's headers common to every answer, and those of a whole 200."""
     common: Headers = [

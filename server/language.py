@@ -7,6 +7,7 @@ stored, and the cookie never reaches the usage records.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
 from starlette.types import Scope
@@ -75,6 +76,14 @@ def is_navigation(scope: Scope) -> bool:
         return mode == "navigate"
     # Browsers too old to send Sec-Fetch-Mode still ask for HTML when navigating.
     return "text/html" in _header(scope, b"accept")
+
+
+def navigating(headers: Mapping[bytes, bytes]) -> bool:
+    """`is_navigation` on a request's headers already gathered in a dict (the hot path's)."""
+    mode = headers.get(b"sec-fetch-mode")
+    if mode is not None:
+        return mode == b"navigate"
+    return b"text/html" in headers.get(b"accept", b"")
 
 
 def landing_redirect(scope: Scope, root: SiteRoot | None = None) -> str | None:

@@ -23,7 +23,7 @@ Other types are `guide_open` (with `guide` and `lang`: a PDF), `whatsapp` (with 
 Every event id counts once, whether it arrives in a header, in a report, or both, however
 often: ids are kept hashed in `usage_seen` for 40 days, at most `MAX_SEEN_IDS` of them.
 Counting never waits for the database: the server's counts and ids stay in memory until the
-next flush writes them.
+next flush writes them (server/usage_counter.py: one dict increment per view).
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from server.catalog import GuideFile
 from server.clock import office_today
 from server.db import Database
 
@@ -67,7 +66,7 @@ MAX_STORED_PER_DAY = 50_000
 MAX_PENDING_IDS = 100_000
 USAGE_HEADER = b"bilang-usage"
 NOT_A_VIEW = b"none"
-_EVENT_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+EVENT_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _GUIDE_PAGE = re.compile(r"^(?:/en)?/guides/(?P<slug>[a-z0-9-]+)$")
 _MAX_PATH = 512
 # What a report may name by itself; the rest count as part of a `page_view`.
@@ -82,7 +81,7 @@ def _lang_of(path: str) -> str:
     return "en" if path == "/en" or path.startswith("/en/") else "id"
 
 
-def _guide_of(path: str) -> str:
+def guide_of(path: str) -> str:
     """The slug of a guide's page (`/guides/<slug>`, `/en/guides/<slug>`), else ""."""
     match = _GUIDE_PAGE.match(path)
     return match["slug"] if match else ""
@@ -93,7 +92,7 @@ def view_counts(path: str, query: str) -> tuple[Count, ...]:
     a QR scan or a start from the installed app."""
     lang = _lang_of(path)
     counts: list[Count] = [("page_view", "", lang)]
-    if guide := _guide_of(path):
+    if guide := guide_of(path):
         # The guide's page is its reader: showing it is opening the guide.
         counts.append(("guide_open", guide, lang))
     if "src=" in query:
@@ -103,7 +102,7 @@ def view_counts(path: str, query: str) -> tuple[Count, ...]:
     return tuple(dict.fromkeys(counts))  # `?src=qr&src=qr` is one scan
 
 
-def _request_kind(headers: Headers) -> bytes | None:
+def request_kind_in(headers: Headers) -> bytes | None:
     """The `Bilang-Usage` header of a request from our service worker (an event id, or
     `none`); `b""` for a browser's own navigation; None for anything else."""
     navigation = True
@@ -115,6 +114,20 @@ def _request_kind(headers: Headers) -> bytes | None:
         )
         navigation = navigation and not not_shown
     return b"" if navigation else None
+
+
+def request_kind(headers: Mapping[bytes, bytes]) -> bytes | None:
+    """`request_kind_in` on a request's headers already gathered in a dict (the hot path's)."""
+    kind = headers.get(USAGE_HEADER)
+    if kind is not None:
+        return kind
+    dest = headers.get(b"sec-fetch-dest")
+    if dest is not None and dest != b"document":
+        return None
+    for name in (b"sec-purpose", b"purpose"):
+        if b"prefetch" in headers.get(name, b""):
+            return None
+    return b""
 
 
 def hash_id(event_id: str) -> str:
@@ -142,59 +155,6 @@ class Pending:
         return bool(self.counts) or bool(self.events)
 
 
-class UsageCounter:
-    """Daily counts held in memory until the next flush."""
-
-    def __init__(self) -> None:
-        self._pending = Pending()
-
-    def add(self, metric: str, guide: str = "", lang: str = "", day: date | None = None) -> None:
-        self._pending.counts[((day or office_today()).isoformat(), metric, guide, lang)] += 1
-
-    def _count(self, kind: bytes, counts: tuple[Count, ...]) -> None:
-        event_id = kind.decode("latin-1")
-        events = self._pending.events
-        if _EVENT_ID.fullmatch(event_id) and len(events) < MAX_PENDING_IDS:
-            event = Event(hash_id(event_id), office_today().isoformat(), counts)
-            events.setdefault(event.id_hash, event)
-            return
-        for metric, guide, lang in counts:
-            self.add(metric, guide, lang)
-
-    def count_page(self, scope: Mapping[str, Any]) -> None:
-        """A page was served: a view, and perhaps a guide's open, a QR scan or an app start."""
-        kind = _request_kind(scope["headers"])
-        if scope["method"] != "GET" or kind is None or kind == NOT_A_VIEW:
-            return
-        query: bytes = scope.get("query_string", b"")
-        self._count(kind, view_counts(scope["path"], query.decode("latin-1")))
-
-    def count_file(self, scope: Mapping[str, Any], gfile: GuideFile) -> None:
-        """A guide PDF was served. Later parts of a download (Range past 0) are the same open,
-        and so is the PDF opened from the guide's own page, which counted already."""
-        kind = _request_kind(scope["headers"])
-        if scope["method"] != "GET" or kind is None or kind == NOT_A_VIEW:
-            return
-        if not kind:  # the browser's own request; the worker decided these for itself
-            for name, value in scope["headers"]:
-                if name == b"range" and not value.replace(b" ", b"").startswith(b"bytes=0-"):
-                    return
-                if name == b"referer" and _guide_of(urlsplit(value.decode("latin-1")).path) == (
-                    gfile.slug
-                ):
-                    return
-        self._count(kind, (("guide_open", gfile.slug, gfile.lang),))
-
-    def take(self) -> Pending:
-        pending, self._pending = self._pending, Pending()
-        return pending
-
-    def give_back(self, pending: Pending) -> None:
-        self._pending.counts.update(pending.counts)
-        for id_hash, event in pending.events.items():
-            self._pending.events.setdefault(id_hash, event)
-
-
 def parse_events(
     body: Any,
     guides: set[str],
@@ -211,7 +171,7 @@ def parse_events(
         if not isinstance(raw, dict):
             continue
         event_id, day = raw.get("id"), _event_day(raw.get("day"), today)
-        if not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id) or day is None:
+        if not isinstance(event_id, str) or not EVENT_ID.fullmatch(event_id) or day is None:
             continue
         counts = _event_counts(raw, guides, is_page)
         if counts:

@@ -15,7 +15,8 @@ from starlette.routing import Route
 from server.i18n import LANGS, lang_prefix
 from server.rate_limit import RateLimiter, retry_after
 from server.site import LiveSite, ReloadStatus, Site
-from server.usage import UsageCounter, UsageStore, parse_events
+from server.usage import UsageStore, parse_events
+from server.usage_counter import UsageCounter
 
 log = logging.getLogger("bilang_karyo")
 

@@ -113,6 +113,8 @@ def _check_scaling(run: dict[str, Any]) -> None:
         for figures in by_url.values():
             assert _positive(figures["bilang-karyo"]["requests_per_second"])
             assert _positive(figures["nginx"]["requests_per_second"])
+            assert _positive(figures["uvicorn floor"]["requests_per_second"])
+            assert _positive(figures["ratio_vs_floor"])
 
 
 def _check_memory_and_catalog(run: dict[str, Any]) -> None:
