@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_NODE := bench/node_modules/.installed
 
-.PHONY: help serve test lint typecheck pytest system-deps bench-deps bench bench-quick samples clean \
+.PHONY: help serve test lint typecheck pytest runtime-deps system-deps bench-deps bench bench-quick samples clean \
 	load crash lock audit
 
 help: ## list the targets
@@ -18,10 +18,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # `make serve PORT=8080 HOST=0.0.0.0`: another port, or every address of the machine.
-serve: $(STAMP) ## set up and run the site on the sample guides at http://127.0.0.1:8000 (PORT=, HOST=)
+serve: runtime-deps $(STAMP) ## set up and run the site on the sample guides at http://127.0.0.1:8000 (PORT=, HOST=)
 	$(BIN)/bilang-karyo serve $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
 
 test: system-deps bench-deps $(STAMP) lint typecheck pytest ## set up and run every check and test, browser tests included
+
+# Without Tesseract the site still serves; a scanned guide then shows its original pages with no text
+# version (/healthz lists it), so a failed install (no sudo) does not stop `make serve`.
+runtime-deps: ## install Debian's tesseract (OCR of scanned guides), if missing
+	-@bash scripts/install-system-deps.sh --runtime
 
 system-deps: ## install Debian's tesseract (OCR of scanned guides), chromium, wrk, nginx, npm and openssl, if missing
 	@bash scripts/install-system-deps.sh wrk nginx npm openssl

@@ -4,8 +4,15 @@
 # those named as arguments, e.g. wrk and nginx for the bench) when they are missing. Runs as root on CI; uses sudo otherwise.
 set -euo pipefail
 
+# --runtime: only what the site itself needs (make serve), not the browser for the tests.
+runtime_only=false
+if [ "${1:-}" = "--runtime" ]; then
+  runtime_only=true
+  shift
+fi
+
 needed=()
-command -v chromium >/dev/null 2>&1 || needed+=(chromium)
+$runtime_only || command -v chromium >/dev/null 2>&1 || needed+=(chromium)
 # The text version of scanned guides: Tesseract with its Indonesian and English data.
 langs="$(tesseract --list-langs 2>/dev/null || true)"
 for lang in ind eng; do
