@@ -78,18 +78,35 @@ def ten_page_guide() -> bytes:
     base = next(g for g in samples.GUIDES if g.filename == "pembuatan-paspor.id.pdf")
     # Every sample guide's sections, in both languages: varied text, as a real guide has.
     body = "\n".join(g.body for g in samples.GUIDES)
-    for copies in range(1, 40):
-        text = "\n".join(_reworded(body, n).replace("# ", f"# Bagian {n}: ") for n in range(copies))
+    copies = "\n".join(_reworded(body, n).replace("# ", f"# Bagian {n}: ") for n in range(40))
+    # Whole sections, so that the guide grows a section at a time: a whole copy of the samples
+    # is more than a page, and could step from 9 pages straight to 11.
+    sections = re.split(r"\n(?=# )", copies)
+
+    def render(count: int) -> tuple[bytes, int]:
         guide = samples.Guide(
-            "sepuluh.id.pdf", "id", "Panduan sepuluh halaman", base.subtitle, base.sources, text
+            "sepuluh.id.pdf",
+            "id",
+            "Panduan sepuluh halaman",
+            base.subtitle,
+            base.sources,
+            "\n".join(sections[:count]),
         )
         data: bytes = samples.render(guide)
-        pages = len(pdfium.PdfDocument(data))
-        if pages >= 10:
-            if pages == 10:
-                return data
-            break
-    raise RuntimeError("could not lay out a guide of exactly 10 pages")
+        return data, len(pdfium.PdfDocument(data))
+
+    # The fewest sections that fill 10 pages: pages only grow with sections.
+    low, high = 1, len(sections)
+    while low < high:
+        middle = (low + high) // 2
+        if render(middle)[1] >= 10:
+            high = middle
+        else:
+            low = middle + 1
+    data, pages = render(low)
+    if pages != 10:
+        raise RuntimeError(f"could not lay out a guide of exactly 10 pages (got {pages})")
+    return data
 
 
 def _reworded(body: str, seed: int) -> str:
