@@ -13,14 +13,15 @@ import time
 from collections import Counter
 
 
-class CountingProxy:
-    def __init__(self, upstream_port: int) -> None:
-        self.upstream_port = upstream_port
-        self.received: Counter[str] = Counter()  # path -> bytes sent to the browser
-        self.requests: Counter[str] = Counter()  # path -> requests made
-        self.last_activity = time.monotonic()
+class LoopbackProxy:
+    """A listener on a free loopback port; `_handle` serves each connection."""
+
+    def __init__(self) -> None:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+
+    async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
@@ -33,6 +34,15 @@ class CountingProxy:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+class CountingProxy(LoopbackProxy):
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.received: Counter[str] = Counter()  # path -> bytes sent to the browser
+        self.requests: Counter[str] = Counter()  # path -> requests made
+        self.last_activity = time.monotonic()
+        super().__init__()
 
     def snapshot(self) -> dict[str, int]:
         return dict(self.received)

@@ -14,6 +14,8 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+from bench.proxy import LoopbackProxy
+
 SEGMENT = 1460  # one TCP packet's payload
 
 
@@ -33,7 +35,7 @@ class Link:
         return self.free_at + self.delay
 
 
-class ThrottlingProxy:
+class ThrottlingProxy(LoopbackProxy):
     def __init__(self, upstream_port: int, bits_per_second: float, rtt_seconds: float) -> None:
         self.upstream_port = upstream_port
         self.rtt = rtt_seconds
@@ -42,20 +44,7 @@ class ThrottlingProxy:
         self.bytes_down = 0
         # (loop time, request line) of every request that went through, for the report.
         self.requests: list[tuple[float, str]] = []
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    async def start(self) -> int:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        port: int = self._server.sockets[0].getsockname()[1]
-        return port
-
-    async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        super().__init__()
 
     async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
