@@ -28,8 +28,8 @@ test: system-deps bench-deps $(STAMP) lint typecheck pytest ## set up and run ev
 runtime-deps: ## install Debian's tesseract (OCR of scanned guides), if missing
 	-@bash scripts/install-system-deps.sh --runtime
 
-system-deps: ## install Debian's tesseract (OCR of scanned guides), chromium, wrk, nginx, npm and openssl, if missing
-	@bash scripts/install-system-deps.sh wrk nginx npm openssl
+system-deps: ## install Debian's tesseract (OCR of scanned guides), chromium, wrk, nginx, npm, openssl and postgresql, if missing
+	@bash scripts/install-system-deps.sh wrk nginx npm openssl postgresql
 
 $(BENCH_NODE): bench/package.json bench/package-lock.json
 	cd bench && npm ci --no-audit --no-fund --loglevel=error

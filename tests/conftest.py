@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.settings import PROJECT_ROOT, Settings
+from tests.postgres_server import PostgresCluster, PostgresMissing, start_postgres
 
 SAMPLE_GUIDES = PROJECT_ROOT / "guides"
 SAMPLE_OFFICE = PROJECT_ROOT / "office.toml"
@@ -56,6 +57,27 @@ def settings(tmp_path: Path, guides_dir: Path, office_file: Path) -> Settings:
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """A real PostgreSQL server for the test process, stopped at the end. Missing PostgreSQL
+    fails the tests that need it (with how to install it): they are never skipped."""
+    try:
+        cluster = start_postgres(free_port())
+    except PostgresMissing as missing:
+        pytest.fail(str(missing), pytrace=False)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        cluster.remove()
+
+
+@pytest.fixture
+def database_url(postgres: PostgresCluster) -> str:
+    """A fresh, empty PostgreSQL database for one test."""
+    return postgres.new_database()
 
 
 def free_port() -> int:
