@@ -47,6 +47,9 @@ class Settings:
     notice_check_seconds: float = 30.0
     # The path the public reaches the site under; None takes public_url's path (root_path.py).
     root_path: str | None = None
+    # postgresql://…: records and guide files in PostgreSQL, shared by several replicas
+    # (server/pg.py). None: the embedded SQLite and the local folder, no set-up.
+    database_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -70,6 +73,8 @@ class Settings:
             )
         if (root := env.get(ENV_PREFIX + "ROOT_PATH")) is not None:
             values["root_path"] = parse_root_path(root, ENV_PREFIX + "ROOT_PATH")
+        if (url := env.get(ENV_PREFIX + "DATABASE_URL")) is not None and url.strip():
+            values["database_url"] = parse_database_url(url, ENV_PREFIX + "DATABASE_URL")
         if (watch := env.get(ENV_PREFIX + "WATCH")) is not None:
             values["watch"] = parse_bool(watch, ENV_PREFIX + "WATCH")
         for name, attr in (
@@ -104,6 +109,28 @@ def parse_root_path(raw: str, name: str) -> str:
         return normalize_root(raw)
     except RootPathError as exc:
         raise SettingsError(f"{name}: {exc}") from None
+
+
+def parse_database_url(raw: str, name: str) -> str:
+    """A PostgreSQL connection URL (postgresql://user:password@host:port/database)."""
+    from urllib.parse import urlsplit
+
+    url = raw.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres") or not (parts.hostname or parts.query):
+        raise SettingsError(
+            f"{name}: expected a PostgreSQL URL such as "
+            "postgresql://bilang:PASSWORD@db.example:5432/bilang_karyo, got "
+            f"{shown_url(url)!r}; leave it unset to keep the embedded SQLite database"
+        )
+    return url
+
+
+def shown_url(url: str) -> str:
+    """A database URL as a message, a log or a page may show it: the password left out."""
+    import re
+
+    return re.sub(r"(//[^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
 def parse_positive_int(raw: str, name: str) -> int:
