@@ -48,7 +48,7 @@ class Settings:
     # The path the public reaches the site under; None takes public_url's path (root_path.py).
     root_path: str | None = None
     # postgresql://…: records and guide files in PostgreSQL, shared by several replicas
-    # (server/pg.py). None: the embedded SQLite and the local folder, no set-up.
+    # (server/storage/pg_db.py). None: the embedded SQLite and the local folder, no set-up.
     database_url: str | None = None
 
     @classmethod

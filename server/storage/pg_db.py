@@ -10,10 +10,10 @@ import psycopg
 import psycopg_pool
 from psycopg.rows import dict_row
 
-from server.pg_schema import LATEST, MIGRATIONS
+from server.storage.pg_schema import LATEST, MIGRATIONS
 from server.settings import shown_url
 
-# Replicas hear of each published catalog on this channel (pg_catalog.py, replica_sync.py).
+# Replicas hear of each published catalog on this channel (pg_records.py, replica_sync.py).
 CATALOG_CHANNEL = "bilang_karyo_catalog"
 # Any fixed number: only one process at a time runs the migrations.
 _MIGRATION_LOCK = 0x42494C414E47

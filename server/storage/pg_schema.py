@@ -9,7 +9,7 @@ from __future__ import annotations
 # `guide_files` holds the guide PDFs themselves (content-addressed, so every replica reads
 # the same bytes); `catalog_state` and `catalog_files` hold each published catalog: its
 # text, and which stored file each of its file names holds. A publish is one transaction
-# that adds a catalog with its versions and audit entries (pg_catalog.py).
+# that adds a catalog with its versions and audit entries (pg_records.py).
 _V1 = """
 CREATE TABLE accounts (
     name TEXT PRIMARY KEY,

@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from server.pg import Postgres, PostgresProblem
-from server.pg_schema import LATEST
+from server.storage.pg_db import Postgres, PostgresProblem
+from server.storage.pg_schema import LATEST
 from tests.postgres_server import PostgresCluster
 
 
