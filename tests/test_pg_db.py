@@ -56,7 +56,8 @@ def test_the_audit_log_stays_append_only(database_url: str) -> None:
         db.upgrade()
         with db.connect() as conn:
             conn.execute(
-                "INSERT INTO audit (at, actor, action) VALUES ('2026-01-01T00:00:00', 'a', 'publish')"
+                "INSERT INTO audit (at, actor, action)"
+                " VALUES ('2026-01-01T00:00:00', 'a', 'publish')"
             )
         with pytest.raises(Exception, match="append-only"), db.connect() as conn:
             conn.execute("DELETE FROM audit")

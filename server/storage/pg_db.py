@@ -10,8 +10,9 @@ import psycopg
 import psycopg_pool
 from psycopg.rows import dict_row
 
-from server.storage.pg_schema import LATEST, MIGRATIONS
 from server.settings import shown_url
+from server.storage.errors import DatabaseProblem
+from server.storage.pg_schema import LATEST, MIGRATIONS
 
 # Replicas hear of each published catalog on this channel (pg_records.py, replica_sync.py).
 CATALOG_CHANNEL = "bilang_karyo_catalog"
@@ -22,8 +23,11 @@ CONNECT_SECONDS = 10.0
 Connection = psycopg.Connection[dict[str, Any]]
 
 
-class PostgresProblem(Exception):
+class PostgresProblem(DatabaseProblem):
     """PostgreSQL cannot be used; the message says what is wrong and what to do."""
+
+    def __init__(self, message: str, key: str = "db_unreachable") -> None:
+        super().__init__(key, message)
 
 
 def problem(url: str, exc: BaseException) -> PostgresProblem:
@@ -39,8 +43,9 @@ class Postgres:
 
     def __init__(self, url: str, *, max_size: int = 8) -> None:
         self.url = url
-        self._pool = psycopg_pool.ConnectionPool(
+        self._pool: psycopg_pool.ConnectionPool[Connection] = psycopg_pool.ConnectionPool(
             url,
+            connection_class=psycopg.Connection[dict[str, Any]],
             min_size=1,
             max_size=max_size,
             kwargs={"row_factory": dict_row, "connect_timeout": int(CONNECT_SECONDS)},
@@ -99,7 +104,7 @@ class Postgres:
                     )
                 for number in range(current + 1, LATEST + 1):
                     with conn.transaction():
-                        conn.execute(MIGRATIONS[number - 1])  # type: ignore[arg-type]
+                        conn.execute(MIGRATIONS[number - 1].encode())
                         conn.execute(
                             "INSERT INTO schema_migrations (version) VALUES (%s)", (number,)
                         )
@@ -131,9 +136,7 @@ def _reason(url: str, timeout: BaseException) -> BaseException:
 
 
 def _applied(conn: Connection) -> int:
-    row = conn.execute(
-        "SELECT to_regclass('schema_migrations') IS NOT NULL AS present"
-    ).fetchone()
+    row = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL AS present").fetchone()
     if row is None or not row["present"]:
         return 0
     found = conn.execute("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations").fetchone()

@@ -93,11 +93,10 @@ class PostgresGuideFiles:
 
     def remove(self, sha256: str) -> None:
         with self.db.connect() as conn:
-            # A file a published catalog names stays (the foreign key refuses), whatever
-            # one replica's clean-up thinks.
+            # A file a version names stays, whatever one replica's clean-up thinks.
             conn.execute(
                 "DELETE FROM guide_files WHERE sha256 = %s AND NOT EXISTS"
-                " (SELECT 1 FROM catalog_files WHERE catalog_files.sha256 = guide_files.sha256)",
+                " (SELECT 1 FROM versions WHERE versions.sha256 = guide_files.sha256)",
                 (sha256,),
             )
 

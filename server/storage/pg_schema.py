@@ -5,11 +5,11 @@ A migration is never changed once released: a new need is a new, higher number.
 
 from __future__ import annotations
 
-# The records mirror the SQLite tables of db.py. Three tables have no SQLite twin:
+# The records mirror the SQLite tables (sqlite_schema.py). Two tables have no SQLite twin:
 # `guide_files` holds the guide PDFs themselves (content-addressed, so every replica reads
-# the same bytes); `catalog_state` and `catalog_files` hold each published catalog: its
-# text, and which stored file each of its file names holds. A publish is one transaction
-# that adds a catalog with its versions and audit entries (pg_records.py).
+# the same bytes); `catalog_state` numbers each published change, which replicas hear of
+# and catch up to. A publish records its versions, audit entries, catalog text and
+# catalog_state row in one transaction (pg_journal.py).
 _V1 = """
 CREATE TABLE accounts (
     name TEXT PRIMARY KEY,
@@ -25,6 +25,7 @@ CREATE TABLE sessions (
     last_seen DOUBLE PRECISION NOT NULL
 );
 CREATE TABLE login_failures (
+    id BIGSERIAL PRIMARY KEY,
     key TEXT NOT NULL,
     at DOUBLE PRECISION NOT NULL
 );
@@ -66,10 +67,13 @@ BEGIN
 END $$;
 CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit
     FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+CREATE SEQUENCE catalog_snapshot_order;
 CREATE TABLE catalog_snapshots (
     sha256 TEXT PRIMARY KEY,
     text TEXT NOT NULL,
-    saved_at TEXT NOT NULL
+    saved_at TEXT NOT NULL,
+    -- Raised each time the text is saved again: the newest is the catalog in force.
+    saved_order BIGINT NOT NULL DEFAULT nextval('catalog_snapshot_order')
 );
 CREATE TABLE usage_daily (
     day TEXT NOT NULL,
@@ -102,7 +106,8 @@ CREATE TABLE feedback (
 CREATE INDEX feedback_guide ON feedback(guide, day);
 CREATE TABLE usage_seen (
     id TEXT PRIMARY KEY,
-    day TEXT NOT NULL
+    day TEXT NOT NULL,
+    seq BIGSERIAL NOT NULL  -- the newest ids are kept (SeenLimits.total)
 );
 CREATE INDEX usage_seen_day ON usage_seen(day);
 
@@ -115,20 +120,22 @@ CREATE TABLE guide_files (
 -- Uncompressed out of line: PDFs barely compress, and a byte range is read without
 -- reading the whole file.
 ALTER TABLE guide_files ALTER COLUMN data SET STORAGE EXTERNAL;
+-- Each published change, numbered: the catalog version every replica reports and
+-- catches up to (replica_sync.py). Its catalog is the newest snapshot, its files the
+-- newest version of each guide file.
 CREATE TABLE catalog_state (
     version BIGSERIAL PRIMARY KEY,
-    catalog_text TEXT NOT NULL,
-    at TIMESTAMPTZ NOT NULL DEFAULT now(),
-    actor TEXT NOT NULL
+    catalog_sha256 TEXT NOT NULL,
+    at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
--- Which stored file each file name of a published catalog holds; the foreign key means a
--- catalog can only be published once every one of its files is stored.
-CREATE TABLE catalog_files (
-    version BIGINT NOT NULL REFERENCES catalog_state(version) ON DELETE CASCADE,
-    name TEXT NOT NULL,
-    sha256 TEXT NOT NULL REFERENCES guide_files(sha256),
-    PRIMARY KEY (version, name)
+-- A change decided but not yet recorded (journal.py); finished by whichever replica
+-- takes the publish lock next.
+CREATE TABLE pending (
+    id BIGSERIAL PRIMARY KEY,
+    payload TEXT NOT NULL
 );
+-- A version can only be recorded once its file is stored, for every replica to fetch.
+ALTER TABLE versions ADD FOREIGN KEY (sha256) REFERENCES guide_files(sha256);
 """
 
 MIGRATIONS: tuple[str, ...] = (_V1,)
