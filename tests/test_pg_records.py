@@ -28,8 +28,9 @@ def replicas(database_url: str) -> Iterator[tuple[PostgresRecords, PostgresRecor
 
 
 def version(sha256: str, number: int = 1) -> Version:
-    return Version(0, "paspor-baru", number, "id", sha256, len(PDF), 1,
-                   "2026-11-30T06:00:00+00:00", "tikkim", "publish", None, "2026-11-30")  # fmt: skip
+    at = "2026-11-30T06:00:00+00:00"
+    return Version(0, "paspor-baru", number, "id", sha256, len(PDF), 1, at, "tikkim", "publish",
+                   None, "2026-11-30")  # fmt: skip
 
 
 def test_an_account_and_session_made_on_one_replica_work_on_the_other(
