@@ -19,6 +19,7 @@ from server.cli_admin import (
     run_admin_command,
 )
 from server.cli_db import add_db_commands, run_db_command
+from server.cli_pg import add_migrate_command, run_migrate_data
 from server.cli_notice import add_notice_command, run_notice_command
 from server.office import OfficeError, load_office
 from server.settings import ENV_PREFIX, Settings, SettingsError, parse_port, parse_root_path
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_admin_commands(commands, _common_options)
     add_notice_command(commands, _common_options, actor_option)
     add_db_commands(commands, _common_options)
+    add_migrate_command(commands, _common_options)
     return parser
 
 
@@ -121,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_notice_command(settings, args, actor_name)
         if args.command == "db":
             return run_db_command(settings, args)
+        if args.command == "migrate-data":
+            return run_migrate_data(settings)
         return _qr(settings, args.out)
     except (SettingsError, OfficeError) as exc:
         print(f"bilang-karyo: {exc}", file=sys.stderr)

@@ -30,11 +30,22 @@ def add_db_commands(
         "a damaged one is kept beside it",
     )
     common_options(new)
+    common_options(
+        actions.add_parser(
+            "upgrade",
+            help="bring the database's schema to this version (PostgreSQL: run once before "
+            "starting upgraded replicas; SQLite upgrades itself)",
+        )
+    )
 
 
 def run_db_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.db_command == "check":
         return _check(settings)
+    if args.db_command == "upgrade":
+        from server.cli_pg import run_db_upgrade
+
+        return run_db_upgrade(settings)
     return _new(settings)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import threading
 from collections.abc import Iterator
 from dataclasses import asdict
 
@@ -192,25 +193,56 @@ class PostgresJournal:
         with self.db.connect() as conn:
             return catalog_version(conn)
 
-    @contextlib.contextmanager
-    def publish_lock(self) -> Iterator[None]:
-        """One publisher at a time across every replica, held on a connection of its own.
-        Released by PostgreSQL itself if this process dies."""
-        with self.db.connect() as conn:
-            conn.execute("SELECT pg_advisory_lock(%s)", (_PUBLISH_LOCK,))
-            conn.commit()
-            try:
-                yield
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (_PUBLISH_LOCK,))
-                conn.commit()
-
     def tell_listeners(self) -> None:
         for listener in list(self.listeners):
             try:
                 listener()
             except Exception:  # one listener failing must not undo a committed change
                 log.exception("a catalog listener failed")
+
+
+class PostgresPublishLock:
+    """One publisher at a time across every replica (an advisory lock, held on a connection
+    of its own and released by PostgreSQL if the process dies); re-entrant within a process.
+
+    `local()` is the in-process part alone: a replica bringing its own guides/ up to date
+    with a change published elsewhere keeps out of its own publishes, without waiting for
+    another replica's publish to end."""
+
+    def __init__(self, db: Postgres) -> None:
+        self.db = db
+        self._rlock = threading.RLock()
+        self._depth = 0
+        self._held: contextlib.ExitStack | None = None
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        with self._rlock:
+            if self._depth == 0:
+                stack = contextlib.ExitStack()
+                conn = stack.enter_context(self.db.connect())
+                conn.execute("SELECT pg_advisory_lock(%s)", (_PUBLISH_LOCK,))
+                conn.commit()
+                stack.callback(_unlock, conn)
+                self._held = stack
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0 and self._held is not None:
+                    held, self._held = self._held, None
+                    held.close()
+
+    @contextlib.contextmanager
+    def local(self) -> Iterator[None]:
+        with self._rlock:
+            yield
+
+
+def _unlock(conn: Connection) -> None:
+    conn.execute("SELECT pg_advisory_unlock(%s)", (_PUBLISH_LOCK,))
+    conn.commit()
 
 
 def _latest_sha256(conn: Connection) -> str:

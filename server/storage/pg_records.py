@@ -3,6 +3,7 @@ feedback and notices, each method one short transaction on a pooled connection."
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -11,7 +12,12 @@ import psycopg
 from server.settings import shown_url
 from server.storage.errors import DatabaseProblem
 from server.storage.pg_db import Connection, Postgres, PostgresProblem
-from server.storage.pg_journal import PostgresJournal, PostgresVersions, add_audit
+from server.storage.pg_journal import (
+    PostgresJournal,
+    PostgresPublishLock,
+    PostgresVersions,
+    add_audit,
+)
 from server.storage.records import CatalogListener, Records
 from server.storage.rows import (
     Answer,
@@ -401,6 +407,7 @@ class PostgresRecords:
         self.feedback = PostgresFeedback(db)
         self.notices = PostgresNotices(db)
         self.journal = PostgresJournal(db)
+        self.publish_lock = PostgresPublishLock(db)
         self._ready = False
 
     def ensure(self) -> None:
@@ -431,6 +438,18 @@ class PostgresRecords:
                 "db_full",
             )
         return None
+
+    def shared_secret(self) -> bytes:
+        """The key that signs cookies, the same on every replica; made on first use."""
+        with self.db.connect() as conn:
+            conn.execute(
+                "INSERT INTO site_secrets (name, value) VALUES ('cookies', %s)"
+                " ON CONFLICT (name) DO NOTHING",
+                (secrets.token_hex(32),),
+            )
+            row = conn.execute("SELECT value FROM site_secrets WHERE name = 'cookies'").fetchone()
+        assert row is not None
+        return str(row["value"]).encode()
 
     def where(self) -> str:
         return shown_url(self.db.url)

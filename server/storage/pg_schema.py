@@ -134,6 +134,12 @@ CREATE TABLE pending (
     id BIGSERIAL PRIMARY KEY,
     payload TEXT NOT NULL
 );
+-- The key that signs admin cookies and hashes login addresses: one for every replica,
+-- so that a session made on one is good on all (made once, by whichever starts first).
+CREATE TABLE site_secrets (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL CHECK (length(value) >= 32)
+);
 -- A version can only be recorded once its file is stored, for every replica to fetch.
 ALTER TABLE versions ADD FOREIGN KEY (sha256) REFERENCES guide_files(sha256);
 """
