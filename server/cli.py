@@ -19,8 +19,8 @@ from server.cli_admin import (
     run_admin_command,
 )
 from server.cli_db import add_db_commands, run_db_command
-from server.cli_pg import add_migrate_command, run_migrate_data
 from server.cli_notice import add_notice_command, run_notice_command
+from server.cli_pg import add_migrate_command, run_migrate_data
 from server.office import OfficeError, load_office
 from server.settings import ENV_PREFIX, Settings, SettingsError, parse_port, parse_root_path
 

@@ -1,0 +1,128 @@
+"""`bilang-karyo migrate-data`: a real single-machine install, copied into PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+
+from server.settings import PROJECT_ROOT
+from tests.pdfs import make_pdf
+
+
+def cli(
+    *args: str, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+        cwd=PROJECT_ROOT,
+    )
+
+
+def make_install(tmp_path: Path, guides_dir: Path, office_file: Path) -> list[str]:
+    """A data folder made by the current code through its own commands."""
+    common = [
+        "--guides",
+        str(guides_dir),
+        "--office",
+        str(office_file),
+        "--data",
+        str(tmp_path / "data"),
+    ]
+    added = cli("user", "add", "tikkim", *common, stdin="a-long-enough-password-1\n")
+    assert added.returncode == 0, added.stderr
+    pdf = tmp_path / "new.pdf"
+    pdf.write_bytes(make_pdf("Paspor baru: versi uji migrasi"))
+    published = cli("publish", str(pdf), "--guide", "pembuatan-paspor", "--lang", "id", *common)
+    assert published.returncode == 0, published.stderr
+    return common
+
+
+def test_an_install_is_copied_whole_into_an_empty_database(
+    tmp_path: Path, guides_dir: Path, office_file: Path, database_url: str
+) -> None:
+    common = make_install(tmp_path, guides_dir, office_file)
+    source = sqlite3.connect(tmp_path / "data" / "bilang-karyo.sqlite3")
+    versions = source.execute(
+        "SELECT slug, lang, number, sha256, action FROM versions ORDER BY id"
+    ).fetchall()
+    audit = source.execute("SELECT id, actor, action, guide FROM audit ORDER BY id").fetchall()
+    source.close()
+    assert any(row[4] == "publish" for row in versions)
+
+    done = cli("migrate-data", *common, env={"BILANG_KARYO_DATABASE_URL": database_url})
+    assert done.returncode == 0, done.stderr
+    assert "catalog version 1" in done.stdout
+
+    with psycopg.connect(database_url) as conn:
+        assert (
+            conn.execute(
+                "SELECT slug, lang, number, sha256, action FROM versions ORDER BY id"
+            ).fetchall()
+            == versions
+        )
+        assert (
+            conn.execute("SELECT id, actor, action, guide FROM audit ORDER BY id").fetchall()
+            == audit
+        )
+        assert [r[0] for r in conn.execute("SELECT name FROM accounts")] == ["tikkim"]
+        # Every version's file is there, byte for byte.
+        stored = dict(conn.execute("SELECT sha256, data FROM guide_files").fetchall())
+        assert {row[3] for row in versions} <= set(stored)
+        for pdf in guides_dir.glob("*.pdf"):
+            assert bytes(stored[hashlib.sha256(pdf.read_bytes()).hexdigest()]) == pdf.read_bytes()
+        latest = conn.execute(
+            "SELECT text FROM catalog_snapshots ORDER BY saved_order DESC LIMIT 1"
+        ).fetchone()
+        assert latest is not None and latest[0] == (guides_dir / "catalog.toml").read_text()
+        # A new audit entry gets a new number, after the copied ones.
+        conn.execute(
+            "INSERT INTO audit (at, actor, action) VALUES ('2026-12-01T00:00:00', 'x', 'edit')"
+        )
+        new_id = conn.execute("SELECT MAX(id) FROM audit").fetchone()
+        assert new_id is not None and new_id[0] == audit[-1][0] + 1
+        conn.rollback()
+
+    again = cli("migrate-data", *common, env={"BILANG_KARYO_DATABASE_URL": database_url})
+    assert again.returncode == 1
+    assert "empty database only" in again.stderr
+
+
+def test_migrate_data_without_a_database_url_says_what_to_set(
+    tmp_path: Path, guides_dir: Path, office_file: Path
+) -> None:
+    common = [
+        "--guides",
+        str(guides_dir),
+        "--office",
+        str(office_file),
+        "--data",
+        str(tmp_path / "data"),
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "BILANG_KARYO_DATABASE_URL"}
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "migrate-data", *common],
+        capture_output=True, text=True, timeout=60, env=env, cwd=PROJECT_ROOT,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "BILANG_KARYO_DATABASE_URL=postgresql://" in done.stderr
+
+
+def test_db_upgrade_makes_the_schema(database_url: str, tmp_path: Path) -> None:
+    env = {"BILANG_KARYO_DATABASE_URL": database_url}
+    first = cli("db", "upgrade", "--data", str(tmp_path / "data"), env=env)
+    assert first.returncode == 0, first.stderr
+    assert "applied migration(s) 1" in first.stdout
+    assert "postgresql://bilang:***@" in first.stdout
+    second = cli("db", "upgrade", "--data", str(tmp_path / "data"), env=env)
+    assert "nothing to do" in second.stdout
