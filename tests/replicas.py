@@ -96,7 +96,11 @@ def replica_blocks(example: str, https_port: int, http_port: int, cert: Path, ke
     assert len(servers) == len(ports), "deploy/replicas/nginx.conf lost its replicas"
     for port in ports:
         text = re.sub(
-            r"^    server 10\.0\.0\.\d+:8000 ", f"    server 127.0.0.1:{port} ", text, 1, re.M
+            r"^    server 10\.0\.0\.\d+:8000 ",
+            f"    server 127.0.0.1:{port} ",
+            text,
+            count=1,
+            flags=re.M,
         )
     return text
 
