@@ -28,13 +28,14 @@ sys.path.insert(0, str(ROOT))
 from fpdf import FPDF  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from server.blobs import BlobStore, sha256_hex  # noqa: E402
 from server.catalog import load_catalog  # noqa: E402
 from server.guide_text import TextStore  # noqa: E402
 from server.i18n import LANGS  # noqa: E402
 from server.page_render import render_pdf  # noqa: E402
 from server.prebuilt import IMMUTABLE, prebuild  # noqa: E402
 from server.search import build_entries, build_index, office_glossary  # noqa: E402
+from server.storage.files import sha256_hex  # noqa: E402
+from server.storage.local_files import LocalGuideFiles  # noqa: E402
 
 SAMPLES = ROOT / "guides"
 
@@ -97,7 +98,7 @@ def large_guide() -> dict[str, Any]:
 
 def search_indexes() -> dict[str, dict[str, int]]:
     with tempfile.TemporaryDirectory() as folder:
-        catalog = load_catalog(SAMPLES, BlobStore(Path(folder) / "blobs"))
+        catalog = load_catalog(SAMPLES, LocalGuideFiles(Path(folder) / "blobs"))
         texts = TextStore(Path(folder) / "text")
         for gfile in catalog.files():
             data = (SAMPLES / gfile.filename).read_bytes()

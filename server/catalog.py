@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from server.blobs import BlobStore, sha256_hex
 from server.catalog_file import (
     CATALOG_NAME,
     LANGS,
@@ -21,6 +20,7 @@ from server.catalog_file import (
     parse_catalog,
 )
 from server.pdf import PdfError, inspect_pdf
+from server.storage.files import GuideFiles, sha256_hex
 
 __all__ = ["LANGS", "Catalog", "CatalogError", "FileCache", "Guide", "GuideFile", "load_catalog"]
 
@@ -117,7 +117,7 @@ class FileCache:
         self._facts: dict[Path, _FileFacts] = {}
         self.max_bytes = max_bytes
 
-    def facts(self, path: Path, store: BlobStore) -> _FileFacts:
+    def facts(self, path: Path, store: GuideFiles) -> _FileFacts:
         stat = path.stat()
         if self.max_bytes is not None and stat.st_size > self.max_bytes:
             # The same limit as an upload: a larger file dropped into guides/ is not served.
@@ -143,7 +143,7 @@ class FileCache:
 
 def load_catalog(
     guides_dir: Path,
-    store: BlobStore,
+    store: GuideFiles,
     cache: FileCache | None = None,
     skipped: list[str] | None = None,
 ) -> Catalog:
@@ -202,7 +202,7 @@ def _pdf_names(guides_dir: Path) -> set[str]:
 
 
 def _guide_file(
-    guides_dir: Path, slug: str, lang: str, name: str, store: BlobStore, cache: FileCache
+    guides_dir: Path, slug: str, lang: str, name: str, store: GuideFiles, cache: FileCache
 ) -> GuideFile:
     path = guides_dir / name
     try:
@@ -230,7 +230,7 @@ def _add_dropped_files(
     names: set[str],
     guides: list[Guide],
     warnings: list[str],
-    store: BlobStore,
+    store: GuideFiles,
     cache: FileCache,
     skipped: list[str] | None = None,
 ) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from server.db import utc_now
+from server.storage.rows import utc_now
 from server.text_layout import Block, fold
 
 log = logging.getLogger("bilang_karyo")

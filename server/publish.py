@@ -13,7 +13,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
-from server.blobs import BlobStore, sha256_hex
 from server.catalog_edit import entry_with, existing, new_file_name
 from server.catalog_file import (
     CATALOG_NAME,
@@ -23,14 +22,12 @@ from server.catalog_file import (
 )
 from server.catalog_write import leading_comments, render_checked
 from server.clock import office_today
-from server.db import Database, utc_now
 from server.guide_text import TextError, TextStore
 from server.journal import (
     AuditRecord,
     Change,
     ChangeUnfinished,
     FileWrite,
-    GuidesLock,
     Journal,
     checkpoint,
 )
@@ -47,7 +44,11 @@ from server.publish_checks import (
     read_limited,
     too_large,
 )
-from server.versions import Version, Versions, next_number, rollback_target
+from server.storage.default import open_files, open_records
+from server.storage.files import GuideFiles, sha256_hex
+from server.storage.records import Records
+from server.storage.rows import utc_now
+from server.versions import Version, rollback_target
 
 log = logging.getLogger("bilang_karyo")
 
@@ -60,18 +61,19 @@ class Publisher:
         guides_dir: Path,
         data_dir: Path,
         *,
-        db: Database | None = None,
+        db: Records | None = None,
+        files: GuideFiles | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
         on_change: Callable[[], object] | None = None,
     ) -> None:
         self.guides_dir = guides_dir
-        self.db = db or Database(data_dir)
-        self.store = BlobStore(data_dir / "blobs")
-        self.versions = Versions(self.db)
+        self.db = db or open_records(data_dir)
+        self.store = files or open_files(data_dir)
+        self.versions = self.db.versions
         self.texts = TextStore(data_dir / "text")
         self.max_bytes = max_bytes
         self.on_change = on_change
-        self.lock = GuidesLock(data_dir / "publish.lock")
+        self.lock = self.db.publish_lock
         self.journal = Journal(self.db, guides_dir, self.store)
         self._hash_cache: dict[str, tuple[tuple[int, int, int], str]] = {}
 
@@ -138,7 +140,7 @@ class Publisher:
                 # A new version means someone checked the guide today.
                 new_entry = replace(new_entry, last_checked=office_today())
             blob = 0 if self.store.has(digest) else len(data)
-            check_space([(self.store.root, blob), (self.guides_dir, len(data))])
+            check_space([*self.store.room_needed(blob), (self.guides_dir, len(data))])
             with disk_errors():
                 self.store.put(data, digest)
             checkpoint("blob-stored")
@@ -192,12 +194,15 @@ class Publisher:
                 raise PublishError(
                     "already_current", f"version {target.number} is already the one served"
                 )
-            path = self.store.path_for(target.sha256)
-            if not path.is_file() or sha256_hex(path.read_bytes()) != target.sha256:
+            try:
+                stored = self.store.read(target.sha256)
+            except FileNotFoundError:
+                stored = b""
+            if sha256_hex(stored) != target.sha256:
                 raise PublishError("blob_missing", f"the stored copy of v{target.number} is gone")
             check_space([(self.guides_dir, target.size)])
             if self.texts.layer(target.sha256) is None:  # made before text versions existed
-                self.make_text(target.sha256, path.read_bytes())
+                self.make_text(target.sha256, stored)
             number = self.next_number(slug, lang)
             # The version comes back with the date it was checked on, not today's.
             checked = target.checked_on()
@@ -381,8 +386,7 @@ class Publisher:
             raise PublishError("bad_texts", str(exc)) from None
 
     def next_number(self, slug: str, lang: str) -> int:
-        with self.db.connect() as conn:
-            return next_number(conn, slug, lang)
+        return self.versions.next_number(slug, lang)
 
     def _checked_date(self, slug: str) -> str | None:
         """The guide's "last checked" date in the catalog, which a file copied in by hand

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from server.blobs import BlobStore
 from server.catalog import load_catalog
 from server.guide_text import from_json
 from server.search import (
@@ -24,6 +23,7 @@ from server.search import (
     search_index,
 )
 from server.settings import PWA_DIR
+from server.storage.local_files import LocalGuideFiles
 from server.text_extract import extract
 
 ENTRIES = [
@@ -135,7 +135,7 @@ def test_the_index_url_carries_its_hash_and_changes_with_the_text() -> None:
 def test_entries_are_the_sections_of_each_text_in_its_language(
     guides_dir: Path, tmp_path: Path
 ) -> None:
-    catalog = load_catalog(guides_dir, BlobStore(tmp_path / "blobs"))
+    catalog = load_catalog(guides_dir, LocalGuideFiles(tmp_path / "blobs"))
     izin = catalog.guide("izin-tinggal")
     assert izin is not None
     sha = izin.files["en"].sha256

@@ -19,7 +19,6 @@ from server.admin.records import record_routes
 from server.admin.sessions import LoginThrottle, SessionStore, load_secret
 from server.admin.texts import text_routes
 from server.audit import AuditLog
-from server.db import problem_of
 from server.feedback import FeedbackStore
 from server.notices import NoticeStore
 from server.publish import Publisher
@@ -94,7 +93,7 @@ class DatabaseGuard:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
-            problem = problem_of(exc, self.admin.publisher.db.path)
+            problem = self.admin.publisher.db.problem(exc)
             if problem is None or started or scope["type"] != "http":
                 raise
             log.error("admin: %s", problem)

@@ -242,6 +242,13 @@ class JournalRecords(Protocol):
 CatalogListener = Callable[[], None]
 
 
+class PublishLock(Protocol):
+    def held(self) -> AbstractContextManager[None]:
+        """Held by one publisher at a time, across processes (and replicas); re-entrant
+        within a process. Every change to the guide files and the journal happens under it."""
+        ...
+
+
 class Records(Protocol):
     """Everything the site records, one small interface per kind."""
 
@@ -263,6 +270,8 @@ class Records(Protocol):
     def notices(self) -> NoticeRecords: ...
     @property
     def journal(self) -> JournalRecords: ...
+    @property
+    def publish_lock(self) -> PublishLock: ...
 
     def ensure(self) -> None:
         """Open the records (made, empty, on first use) and check they are still there and

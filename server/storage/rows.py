@@ -7,6 +7,28 @@ from datetime import UTC, date, datetime
 
 from server.clock import office_zone
 
+# Sign-in records (login, login_failed, logout) are kept this long, and are the only audit
+# entries that may ever be removed (the records enforce it).
+SIGN_IN_ACTIONS = ("login", "login_failed", "logout")
+SIGN_IN_RETENTION_DAYS = 90
+# Everything the audit log may say was done.
+ACTIONS = (
+    "publish",
+    "rollback",
+    "renumber",
+    "add_guide",
+    "edit",
+    "reorder",
+    "retire",
+    "restore",
+    "approve_text",
+    *SIGN_IN_ACTIONS,
+    "user_add",
+    "user_passwd",
+    "user_remove",
+    "notice_add",
+    "notice_remove",
+)
 # A usage count: day, metric, guide, lang, count.
 UsageRow = tuple[str, str, str, str, int]
 # What one view counts: metric, guide, lang.
@@ -59,6 +81,9 @@ class AuditRecord:
     old_sha256: str = ""
     new_sha256: str = ""
     detail: str = ""
+
+    def __post_init__(self) -> None:
+        assert self.action in ACTIONS, f"unknown audit action {self.action!r}"
 
 
 @dataclass(frozen=True)
