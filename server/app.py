@@ -36,14 +36,18 @@ from server.publish import Publisher
 from server.rate_limit import RateLimiter
 from server.reader import ReaderStore
 from server.redirects import RelativeRedirects
+from server.replica_mode import replica_sync_for
 from server.root_path import RootPathStrip, SiteRoot
 from server.search_page import search_routes
 from server.security import SecurityHeadersMiddleware
 from server.settings import PWA_DIR, Settings
 from server.shown_paths import ShownPaths
 from server.site import LiveSite
-from server.storage.default import open_files, open_records
+from server.storage import configured
+from server.storage.default import open_files
 from server.storage.errors import DatabaseProblem
+from server.storage.files import GuideFiles
+from server.storage.replica_files import ReplicaFiles
 from server.storage.served import ServedFiles
 from server.usage import UsageStore
 from server.usage_api import run_usage_flusher, usage_routes
@@ -53,15 +57,16 @@ from server.watcher import watch_guides
 log = logging.getLogger("bilang_karyo")
 
 
-def create_live_site(settings: Settings) -> LiveSite:
-    """Everything but the web layer; `check` and the CLI share it. Raises on bad settings."""
+def create_live_site(settings: Settings, files: GuideFiles | None = None) -> LiveSite:
+    """Everything but the web layer; `check` and the CLI share it. Raises on bad settings.
+    `files`: where guide files are kept (the data folder's, unless given)."""
     office = load_office(settings.office_file)
     use_timezone(office.zone)
     root = site_root(settings, office)
     messages = load_messages(PWA_DIR / "messages.toml")
     assets = load_assets(PWA_DIR / "static")
     renderer = PageRenderer(PWA_DIR / "templates", messages, assets, root)
-    store = open_files(settings.data_dir)
+    store = files or open_files(settings.data_dir)
     reader = ReaderStore(settings.data_dir / "reader")
     texts = TextStore(settings.data_dir / "text")
     return LiveSite(
@@ -82,10 +87,10 @@ def site_root(settings: Settings, office: Office) -> SiteRoot:
 
 
 def create_app(settings: Settings) -> ASGIApp:
-    live = create_live_site(settings)
     # The public site needs no database: a damaged, vanished, locked or full one is
     # reported in /healthz and by the admin, and the site serves guides/ regardless.
-    db = open_records(settings.data_dir, open_now=False)
+    db = configured.open_records(settings, open_now=False)
+    live = create_live_site(settings, configured.open_files(settings, db))
     try:
         db.ensure()
     except DatabaseProblem as problem:
@@ -101,6 +106,8 @@ def create_app(settings: Settings) -> ASGIApp:
     live.notice_store = NoticeStore(publisher.db)
     # Finishes a publish a crash interrupted, and records hand-copied PDFs, before serving.
     refresh = functools.partial(FolderSync(publisher, live.status).refresh, live.reload)
+    # A replica first brings guides/ up to what the others published (replica_mode.py).
+    sync = replica_sync_for(settings, db, live)
     refresh()
     try:
         remove_orphans(publisher, live)
@@ -113,6 +120,8 @@ def create_app(settings: Settings) -> ASGIApp:
 
     async def healthz(request: Request) -> Response:
         status, body = health_report(live)
+        if sync is not None:
+            body.update(sync.health())
         # Public: files are named by folder (guides/…, data/…), not by their place on the server.
         return JSONResponse(
             shown_paths.json(body), status_code=status, headers={"Cache-Control": "no-store"}
@@ -145,8 +154,12 @@ def create_app(settings: Settings) -> ASGIApp:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         stop = anyio.Event()
         async with anyio.create_task_group() as tasks:
-            if settings.watch:
+            # The guides-folder drop is a single-machine feature: replicas publish through
+            # the admin or the CLI, and follow each other through the database.
+            if settings.watch and sync is None:
                 tasks.start_soon(watch_guides, live, stop, settings.watch_step_ms, refresh)
+            if sync is not None:
+                sync.listen()
             tasks.start_soon(
                 run_usage_flusher,
                 usage,
@@ -161,6 +174,8 @@ def create_app(settings: Settings) -> ASGIApp:
             if live.reader_queue is not None:
                 live.reader_queue.close()  # a render in progress stops at its next page
             live.close()
+            if sync is not None:
+                await anyio.to_thread.run_sync(sync.stop)
             tasks.cancel_scope.cancel()
 
     routes = [
@@ -187,7 +202,9 @@ def create_app(settings: Settings) -> ASGIApp:
     )
     app.state.live = live
     app.state.admin = admin
-    fast = FastPath(live, ServedFiles(live.store), app, usage)
+    # A replica serves from its local copies of the shared files (replica_files.py).
+    local = live.store.local if isinstance(live.store, ReplicaFiles) else None
+    fast = FastPath(live, ServedFiles(live.store, local), app, usage)
     # At the root, requests go straight in, as they always did.
     return RootPathStrip(fast, root) if root.path else fast
 

@@ -16,7 +16,7 @@ from server.i18n import format_size, load_messages
 from server.publish import Publisher
 from server.publish_checks import GuideTexts, Outcome, PublishError
 from server.settings import PWA_DIR, Settings
-from server.storage.default import open_records
+from server.storage.configured import open_files, open_records
 from server.storage.errors import DatabaseProblem
 
 ADMIN_COMMANDS = ("user", "publish", "history", "rollback", "retire")
@@ -107,7 +107,7 @@ def run_admin_command(settings: Settings, args: argparse.Namespace) -> int:
     try:
         return _run(settings, args)
     except (DatabaseProblem, OSError) as exc:
-        problem = open_records(settings.data_dir, open_now=False).problem(exc)
+        problem = open_records(settings, open_now=False).problem(exc)
         if problem is None:  # an OSError about some other file
             assert isinstance(exc, OSError)
             name = exc.filename or ""
@@ -118,8 +118,13 @@ def run_admin_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
+    records = open_records(settings)
     publisher = Publisher(
-        settings.guides_dir, settings.data_dir, max_bytes=settings.max_upload_mb * 1024 * 1024
+        settings.guides_dir,
+        settings.data_dir,
+        db=records,
+        files=open_files(settings, records),
+        max_bytes=settings.max_upload_mb * 1024 * 1024,
     )
     try:
         if args.command == "user":

@@ -16,7 +16,13 @@ from typing import Any
 
 from bench.servers import start_nginx
 from server.settings import PROJECT_ROOT
-from tests.conftest import SAMPLE_GUIDES, LiveServer, free_port, start_server
+from tests.conftest import (
+    SAMPLE_GUIDES,
+    LiveServer,
+    free_port,
+    start_server,
+    with_sample_reader,
+)
 from tests.nginx_proxy import Proxy, nginx_config, self_signed_cert
 
 REPLICAS_NGINX = PROJECT_ROOT / "deploy" / "replicas" / "nginx.conf"
@@ -37,10 +43,13 @@ def replica_env(database_url: str) -> dict[str, str]:
     return {"BILANG_KARYO_DATABASE_URL": database_url, "BILANG_KARYO_WATCH": "false"}
 
 
-def start_replica(folder: Path, office_file: Path, database_url: str, seed: bool) -> LiveServer:
+def start_replica(
+    folder: Path, office_file: Path, database_url: str, sample_reader: Path, seed: bool
+) -> LiveServer:
     """A replica with its own data folder and guides/; `seed`: the sample guides in it (the
     first replica of a new install publishes them), else an empty guides/ it fills from
-    PostgreSQL."""
+    PostgreSQL. Each has the sample guides' reader pages already, as other tests do."""
+    with_sample_reader(folder / "data", sample_reader)
     guides = folder / "guides"
     if seed:
         shutil.copytree(SAMPLE_GUIDES, guides, ignore=shutil.ignore_patterns("README.md"))

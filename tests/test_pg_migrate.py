@@ -77,7 +77,9 @@ def test_an_install_is_copied_whole_into_an_empty_database(
         )
         assert [r[0] for r in conn.execute("SELECT name FROM accounts")] == ["tikkim"]
         # Every version's file is there, byte for byte.
-        stored = dict(conn.execute("SELECT sha256, data FROM guide_files").fetchall())
+        stored: dict[str, bytes] = dict(
+            conn.execute("SELECT sha256, data FROM guide_files").fetchall()
+        )
         assert {row[3] for row in versions} <= set(stored)
         for pdf in guides_dir.glob("*.pdf"):
             assert bytes(stored[hashlib.sha256(pdf.read_bytes()).hexdigest()]) == pdf.read_bytes()

@@ -46,14 +46,14 @@ def add_account(server: LiveServer, database_url: str) -> None:
 
 @pytest.fixture
 def replicas(
-    tmp_path: Path, office_file: Path, database_url: str
+    tmp_path: Path, office_file: Path, database_url: str, sample_reader: Path
 ) -> Iterator[tuple[LiveServer, LiveServer]]:
     """Replica A publishes the sample guides into a new database; B starts with an empty
     guides/ and fills it from PostgreSQL."""
-    a = start_replica(tmp_path / "a", office_file, database_url, seed=True)
+    a = start_replica(tmp_path / "a", office_file, database_url, sample_reader, seed=True)
     b = None
     try:
-        b = start_replica(tmp_path / "b", office_file, database_url, seed=False)
+        b = start_replica(tmp_path / "b", office_file, database_url, sample_reader, seed=False)
         add_account(a, database_url)
         yield a, b
     finally:
@@ -80,6 +80,7 @@ def publish_on(server: LiveServer, client: httpx2.Client, data: bytes) -> None:
 
 
 def signed_in(server: LiveServer) -> httpx2.Client:
+    """A client signed in to the admin of `server` (close it when done)."""
     client = httpx2.Client(base_url=server.url, follow_redirects=True, timeout=30)
     assert log_in(client).status_code == 200
     return client
@@ -92,13 +93,15 @@ def test_a_new_replica_serves_what_the_first_one_published(
     assert served_files(b.url) == served_files(a.url) != {}
     health = json_of(b.url + "/healthz")
     assert health["database"]["kind"] == "postgresql"
-    assert health["catalog"]["version"] == json_of(a.url + "/healthz")["catalog"]["version"] > 0
+    assert health["database"]["listening"] is True
+    versions = [json_of(r.url + "/healthz")["replica"]["catalog_version"] for r in (a, b)]
+    assert versions[0] == versions[1] > 0
 
 
 def test_a_publish_on_a_is_served_by_b(replicas: tuple[LiveServer, LiveServer]) -> None:
     a, b = replicas
     data = make_pdf("Antrian paspor: versi baru dari replika A")
-    with signed_in(a) as client:
+    with contextlib.closing(signed_in(a)) as client:
         publish_on(a, client, data)
     assert served_files(a.url)[GUIDE] == sha256_hex(data)
     wait_until(lambda: served_files(b.url)[GUIDE] == sha256_hex(data), SERVED_WITHIN, "B")
@@ -116,7 +119,7 @@ def test_a_publish_on_a_is_served_by_b(replicas: tuple[LiveServer, LiveServer]) 
 
 def test_signed_in_on_a_keeps_working_on_b(replicas: tuple[LiveServer, LiveServer]) -> None:
     a, b = replicas
-    with signed_in(a) as client_a:
+    with contextlib.closing(signed_in(a)) as client_a:
         cookies = dict(client_a.cookies)
     with httpx2.Client(base_url=b.url, cookies=cookies, follow_redirects=True) as client_b:
         page = client_b.get("/admin/")

@@ -16,7 +16,7 @@ from server.admin.feedback import feedback_routes
 from server.admin.guides import guide_routes
 from server.admin.notices import notice_routes
 from server.admin.records import record_routes
-from server.admin.sessions import LoginThrottle, SessionStore, load_secret
+from server.admin.sessions import LoginThrottle, SessionStore
 from server.admin.texts import text_routes
 from server.audit import AuditLog
 from server.feedback import FeedbackStore
@@ -24,12 +24,14 @@ from server.notices import NoticeStore
 from server.publish import Publisher
 from server.settings import PWA_DIR, Settings
 from server.site import LiveSite
+from server.storage import configured
 from server.usage import UsageStore
 
 
 def create_admin(settings: Settings, live: LiveSite, publisher: Publisher) -> Admin:
     db = publisher.db
-    secret = load_secret(settings.data_dir)
+    # Shared by every replica when the records are (configured.py).
+    secret = configured.cookie_secret(settings, db)
     return Admin(
         settings=settings,
         live=live,

@@ -13,18 +13,22 @@ from pathlib import Path
 from typing import BinaryIO
 
 from server.storage.files import FileMissing, GuideFiles, StoredFile, sha256_hex
+from server.storage.local_files import LocalGuideFiles
 
 
 class ReplicaFiles:
     """The `GuideFiles` interface over a shared store (`origin`) and a local cache."""
 
-    def __init__(self, local: GuideFiles, origin: GuideFiles) -> None:
+    def __init__(self, local: LocalGuideFiles, origin: GuideFiles) -> None:
         self.local = local
         self.origin = origin
 
     def put(self, data: bytes, sha256: str | None = None) -> str:
-        digest = self.origin.put(data, sha256)
-        self.local.put(data, digest)
+        digest = sha256 or sha256_hex(data)
+        # A local copy is only ever made of a file the shared store has: nothing to send.
+        if not self.local.has(digest):
+            self.origin.put(data, digest)
+            self.local.put(data, digest)
         return digest
 
     def put_stream(self, source: BinaryIO, sha256: str | None = None) -> str:

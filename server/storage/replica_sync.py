@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -68,21 +69,25 @@ class ReplicaSync:
     # Catching up ---------------------------------------------------------------
 
     def catch_up(self) -> bool:
-        """Bring guides/ to the newest published catalog; True if anything changed."""
-        with self._catching_up, self.records.publish_lock.local():
-            version = self.records.journal.catalog_version()
-            self.status.newest = max(self.status.newest, version)
-            if version == 0 or version == self.status.version:
-                return False
-            latest = self.records.journal.latest_catalog()
-            wanted = self._wanted_files(latest.text if latest else "")
-            for sha256 in set(wanted.values()):
-                self.files.fetch(sha256)  # all of them, before anything changes
-            changed = self._write(wanted, latest.text if latest else None)
-            self.status.version = version
-        if changed:
+        """Bring guides/ to the newest published catalog and reload the site; True if a
+        newer catalog was published since the last time."""
+        with self._catching_up:
+            with self.records.publish_lock.local():
+                version = self.records.journal.catalog_version()
+                self.status.newest = max(self.status.newest, version)
+                if version == 0 or version == self.status.version:
+                    return False
+                latest = self.records.journal.latest_catalog()
+                wanted = self._wanted_files(latest.text if latest else "")
+                for sha256 in set(wanted.values()):
+                    self.files.fetch(sha256)  # all of them, before anything changes
+                self._write(wanted, latest.text if latest else None)
+            # Also when guides/ was already written (a publish by this replica, or by the
+            # CLI on this machine): the site reloads only what changed.
             self.on_change()
-        return changed
+            self.status.version = version
+            self.status.problem = ""
+        return True
 
     def _wanted_files(self, catalog_text: str) -> dict[str, str]:
         """Each file name the catalog names -> the sha256 of its newest version."""
@@ -99,6 +104,7 @@ class ReplicaSync:
         }
 
     def _write(self, wanted: dict[str, str], catalog_text: str | None) -> bool:
+        """Writes what differs; True if anything did."""
         changed = False
         # Files first, the catalog that names them last (as journal.py writes them).
         for name, sha256 in sorted(wanted.items()):
@@ -118,9 +124,23 @@ class ReplicaSync:
 
     # Listening -----------------------------------------------------------------
 
-    def start(self) -> None:
-        """Catch up once now (raises if PostgreSQL cannot be reached), then listen."""
-        self.catch_up()
+    def health(self) -> dict[str, Any]:
+        """/healthz's report of the database and of the catalog version served."""
+        return {
+            "database": {
+                "kind": "postgresql",
+                "where": self.records.where(),
+                "listening": self.status.listening,
+                "problem": self.status.problem,
+            },
+            "replica": {
+                "catalog_version": self.status.version,
+                "newest_published": self.status.newest,
+            },
+        }
+
+    def listen(self) -> None:
+        """Follow the other replicas' publishes, in a thread of its own, until `stop`."""
         self._thread = threading.Thread(target=self._run, name="replica-sync", daemon=True)
         self._thread.start()
 
