@@ -62,6 +62,7 @@ def start_replica(
         folder / "server.log",
         extra_env=replica_env(database_url),
         timeout=60,
+        root_path=None,  # under the office's path, as behind the example nginx
     )
 
 
@@ -74,9 +75,14 @@ def json_of(url: str) -> dict[str, Any]:
     return body
 
 
-def served_files(base_url: str) -> dict[tuple[str, str], str]:
+def base(server: LiveServer) -> str:
+    """The replica's own address of the site, under its root path."""
+    return server.url + server.root_path
+
+
+def served_files(server: LiveServer) -> dict[tuple[str, str], str]:
     """(slug, lang) -> the sha256 of the file the replica serves for it."""
-    guides = json_of(base_url + "/api/guides")["guides"]
+    guides = json_of(base(server) + "/api/guides")["guides"]
     return {
         (guide["slug"], lang): file["sha256"]
         for guide in guides
