@@ -107,6 +107,13 @@ def test_sessions_are_shared_and_expired_ones_dropped(
     assert other.sessions.get("new") is None
 
 
+def test_every_worker_signs_with_the_same_key(
+    records: Records, open_records: Callable[[], Records]
+) -> None:
+    key = records.sessions.signing_key()
+    assert len(key) >= 32 and open_records().sessions.signing_key() == key
+
+
 # Login throttling --------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from server.admin.feedback import feedback_routes
 from server.admin.guides import guide_routes
 from server.admin.notices import notice_routes
 from server.admin.records import record_routes
-from server.admin.sessions import LoginThrottle, SessionStore, load_secret
+from server.admin.sessions import LoginThrottle, SessionStore
 from server.admin.texts import text_routes
 from server.audit import AuditLog
 from server.feedback import FeedbackStore
@@ -29,7 +29,7 @@ from server.usage import UsageStore
 
 def create_admin(settings: Settings, live: LiveSite, publisher: Publisher) -> Admin:
     db = publisher.db
-    secret = load_secret(settings.data_dir)
+    secret = db.sessions.signing_key()
     return Admin(
         settings=settings,
         live=live,
