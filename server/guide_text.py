@@ -9,6 +9,7 @@ only when it is whole: read from a text layer, or OCR'd and approved.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -24,6 +25,7 @@ from markupsafe import Markup, escape
 
 from server.storage.rows import utc_now
 from server.text_layout import Block, fold
+from server.work_log import note
 
 log = logging.getLogger("bilang_karyo")
 
@@ -191,6 +193,7 @@ def _block(raw: dict[str, Any]) -> Block:
 
 def read_in_child(data: bytes, ocr: bool = False) -> dict[str, Any]:
     """Run text_extract.py on `data` in a child process and return its JSON."""
+    note("ocr" if ocr else "text", hashlib.sha256(data).hexdigest())
     command = [sys.executable, "-m", "server.text_extract", *(["--ocr"] if ocr else [])]
     timeout = OCR_TIMEOUT_SECONDS if ocr else TEXT_TIMEOUT_SECONDS
     try:

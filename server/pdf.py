@@ -20,6 +20,7 @@ from pypdf import PdfReader
 
 from server.pdf_actions import refuse_active_content
 from server.pdf_probe import run_probe
+from server.work_log import note
 
 # A copy still in progress has no end-of-file marker yet; real PDFs end with
 # `%%EOF` followed by at most a little whitespace or junk.
@@ -88,6 +89,7 @@ def inspect_pdf(data: bytes) -> PdfInfo:
 
 def _pypdf_pages(data: bytes) -> int:
     """pypdf's view: encryption, a readable first page, and no active content anywhere."""
+    note("parse", hashlib.sha256(data).hexdigest())
     with _RepeatedKeys.watching() as repeated:
         try:
             reader = PdfReader(io.BytesIO(data), strict=False)

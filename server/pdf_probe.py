@@ -16,11 +16,14 @@ The child reads the PDF on stdin and prints one JSON object:
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import json
 import resource
 import subprocess
 import sys
 from typing import Any
+
+from server.work_log import note
 
 # Link and page actions pdfium follows that are allowed: a jump inside the file,
 # and a web, mail or phone link. GoToR (another file), GoToE (an embedded file),
@@ -128,6 +131,7 @@ def _check_action(raw: Any, document: Any, action: Any, where: str) -> None:
 
 def run_probe(data: bytes) -> dict[str, Any]:
     """The child's answer; a crash, a timeout or garbage becomes an "unreadable" refusal."""
+    note("probe", hashlib.sha256(data).hexdigest())
     try:
         result = subprocess.run(
             [sys.executable, "-m", "server.pdf_probe"],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -22,6 +23,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from server.work_log import note
 
 log = logging.getLogger("bilang_karyo")
 
@@ -146,6 +149,7 @@ def render_in_child(data: bytes, out_dir: Path, progress: Callable[[int, int], N
 
     An exception from `progress` (the server shutting down) kills the child.
     """
+    note("render", hashlib.sha256(data).hexdigest())
     with (
         tempfile.TemporaryFile() as errors,
         subprocess.Popen(

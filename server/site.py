@@ -27,6 +27,7 @@ from server.search import SEARCH_PATH, SearchIndex, build_entries, build_index, 
 from server.service_worker import WORKER_URL, build_worker
 from server.storage.errors import DatabaseProblem
 from server.storage.files import GuideFiles
+from server.work_log import note
 
 log = logging.getLogger("bilang_karyo")
 
@@ -100,6 +101,7 @@ def build_site(
         [index.url for index in indexes.values()],
         root,
     )
+    note("build", responses[WORKER_URL].etag)
     responses[FAVICON_URL] = favicon(assets)
     responses["/api/guides"] = prebuild(catalog_json(catalog, editions, root), "application/json")
     responses[NOTICES_URL] = prebuild(notices_json(board), "application/json")

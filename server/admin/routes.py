@@ -24,14 +24,12 @@ from server.notices import NoticeStore
 from server.publish import Publisher
 from server.settings import PWA_DIR, Settings
 from server.site import LiveSite
-from server.storage import configured
 from server.usage import UsageStore
 
 
 def create_admin(settings: Settings, live: LiveSite, publisher: Publisher) -> Admin:
     db = publisher.db
-    # Shared by every replica when the records are (configured.py).
-    secret = configured.cookie_secret(settings, db)
+    secret = db.sessions.signing_key()
     return Admin(
         settings=settings,
         live=live,

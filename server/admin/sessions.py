@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from itsdangerous import BadSignature, Signer
 
@@ -17,36 +15,9 @@ from server.storage.rows import SessionRow
 
 SESSION_COOKIE = "bk_admin"
 LOGIN_COOKIE = "bk_login"
-SECRET_NAME = "secret.key"
 MAX_SESSION_SECONDS = 12 * 3600  # signed in at most a working day, however active
 _TOUCH_SECONDS = 30  # last_seen is written at most this often per session
 MAX_DELAY_SECONDS = 5.0
-
-
-def load_secret(data_dir: Path) -> bytes:
-    """The key that signs cookies; made on first start and shared by all worker processes."""
-    path = data_dir / SECRET_NAME
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = data_dir / f".{SECRET_NAME}.{os.getpid()}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, secrets.token_hex(32).encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        # A hard link fails if the name exists: of two workers starting together,
-        # the first one's key wins and both read it back below.
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    secret = path.read_bytes().strip()
-    if len(secret) < 32:
-        raise RuntimeError(f"{path}: the key is too short; delete it to make a new one")
-    return secret
 
 
 @dataclass(frozen=True)

@@ -34,15 +34,3 @@ def open_files(settings: Settings, records: Records) -> GuideFiles:
     assert isinstance(records, PostgresRecords)
     local = LocalGuideFiles(settings.data_dir / default.FILES_FOLDER)
     return ReplicaFiles(local, PostgresGuideFiles(records.db))
-
-
-def cookie_secret(settings: Settings, records: Records) -> bytes:
-    """The key that signs admin cookies: in the data folder, or shared by every replica."""
-    if settings.database_url is not None:
-        from server.storage.pg_records import PostgresRecords
-
-        assert isinstance(records, PostgresRecords)
-        return records.shared_secret()
-    from server.admin.sessions import load_secret
-
-    return load_secret(settings.data_dir)

@@ -132,6 +132,18 @@ class PostgresSessions:
         with self.db.connect() as conn:
             conn.execute("DELETE FROM sessions WHERE id = %s", (id_hash,))
 
+    def signing_key(self) -> bytes:
+        """The same for every replica: made once, by whichever asks first."""
+        with self.db.connect() as conn:
+            conn.execute(
+                "INSERT INTO site_secrets (name, value) VALUES ('cookies', %s)"
+                " ON CONFLICT (name) DO NOTHING",
+                (secrets.token_hex(32),),
+            )
+            row = conn.execute("SELECT value FROM site_secrets WHERE name = 'cookies'").fetchone()
+        assert row is not None
+        return str(row["value"]).encode()
+
 
 class PostgresLoginFailures:
     def __init__(self, db: Postgres) -> None:
@@ -438,18 +450,6 @@ class PostgresRecords:
                 "db_full",
             )
         return None
-
-    def shared_secret(self) -> bytes:
-        """The key that signs cookies, the same on every replica; made on first use."""
-        with self.db.connect() as conn:
-            conn.execute(
-                "INSERT INTO site_secrets (name, value) VALUES ('cookies', %s)"
-                " ON CONFLICT (name) DO NOTHING",
-                (secrets.token_hex(32),),
-            )
-            row = conn.execute("SELECT value FROM site_secrets WHERE name = 'cookies'").fetchone()
-        assert row is not None
-        return str(row["value"]).encode()
 
     def where(self) -> str:
         return shown_url(self.db.url)

@@ -78,6 +78,11 @@ class SessionRecords(Protocol):
 
     def remove(self, id_hash: str) -> None: ...
 
+    def signing_key(self) -> bytes:
+        """The key that signs admin cookies and keys login-throttling addresses: made once,
+        the same for every worker (and every replica), at least 32 bytes."""
+        ...
+
 
 class LoginFailureRecords(Protocol):
     """Failed logins per key (a hashed address, an account name) over a sliding window."""

@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from server.storage.local_key import load_signing_key
 from server.storage.rows import AuditRecord, SessionRow, Throttled, utc_now
 
 if TYPE_CHECKING:
@@ -123,6 +124,11 @@ class SqliteSessions:
     def remove(self, id_hash: str) -> None:
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM sessions WHERE id = ?", (id_hash,))
+
+    def signing_key(self) -> bytes:
+        # A file beside the database, not in it: the admin can sign in even before a
+        # damaged database is restored, and the key is not in the database's backups.
+        return load_signing_key(self.db.path.parent)
 
 
 class SqliteLoginFailures:
