@@ -20,7 +20,12 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.settings import PROJECT_ROOT, Settings
-from tests.postgres_server import PostgresCluster, PostgresMissing, start_postgres
+from tests.postgres_server import (
+    PostgresCluster,
+    PostgresMissing,
+    close_opened,
+    running_cluster,
+)
 
 SAMPLE_GUIDES = PROJECT_ROOT / "guides"
 SAMPLE_OFFICE = PROJECT_ROOT / "office.toml"
@@ -60,18 +65,20 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresCluster]:
-    """A real PostgreSQL server for the test process, stopped at the end. Missing PostgreSQL
+def postgres() -> PostgresCluster:
+    """A real PostgreSQL server for the test process, stopped when it ends. Missing PostgreSQL
     fails the tests that need it (with how to install it): they are never skipped."""
     try:
-        cluster = start_postgres(free_port())
+        return running_cluster()
     except PostgresMissing as missing:
         pytest.fail(str(missing), pytrace=False)
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-        cluster.remove()
+
+
+@pytest.fixture(autouse=True)
+def _close_postgres_pools() -> Iterator[None]:
+    """The pools the storage contract tests opened on PostgreSQL end with their test."""
+    yield
+    close_opened()
 
 
 @pytest.fixture

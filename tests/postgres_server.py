@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from server.storage.pg_db import Postgres
+
 # Debian installs the server's programs here, off the PATH, one folder per major version.
 DEBIAN_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 START_SECONDS = 60.0
@@ -176,3 +178,51 @@ def _wait_accepting(cluster: PostgresCluster) -> None:
                     f"PostgreSQL did not accept connections in {START_SECONDS}s:\n{cluster.log()}"
                 ) from None
             time.sleep(0.1)
+
+
+# One server per test process, started on first use: for the contract tests' makers
+# (tests/storage_kinds.py), which get a folder and no fixtures, and the `postgres` fixture.
+_running: PostgresCluster | None = None
+# Pools opened by the makers, closed after each test (conftest.py).
+OPENED: list[Postgres] = []
+
+
+def running_cluster() -> PostgresCluster:
+    global _running
+    if _running is None:
+        import atexit
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        _running = start_postgres(port)
+        atexit.register(_stop_running)
+    return _running
+
+
+def _stop_running() -> None:
+    if _running is not None:
+        _running.stop()
+        _running.remove()
+
+
+def database_for(folder: Path) -> str:
+    """The database of `folder`: a new, empty one the first time, the same one after."""
+    marker = folder / "database_url"
+    if marker.exists():
+        return marker.read_text()
+    folder.mkdir(parents=True, exist_ok=True)
+    url = running_cluster().new_database()
+    marker.write_text(url)
+    return url
+
+
+def opened(db: Postgres) -> Postgres:
+    OPENED.append(db)
+    return db
+
+
+def close_opened() -> None:
+    while OPENED:
+        OPENED.pop().close()

@@ -115,13 +115,3 @@ def test_a_failed_publish_leaves_no_record_and_tells_no_one(
     assert b.journal.latest_catalog() is None
     assert [p for p, _ in b.journal.pending()] == [pending]  # still to finish
     assert b.journal.catalog_version() == 0
-
-
-def test_a_version_whose_file_is_not_stored_is_refused(
-    replicas: tuple[PostgresRecords, PostgresRecords],
-) -> None:
-    a, b = replicas
-    pending = a.journal.add_pending("{}")
-    with pytest.raises(psycopg.errors.ForeignKeyViolation), a.journal.finish(pending) as t:
-        t.add_version(version("0" * 64))
-    assert b.versions.current_hashes() == {}

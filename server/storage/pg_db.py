@@ -96,6 +96,9 @@ class Postgres:
                 )
                 conn.commit()
                 current = _applied(conn)
+                # So that each migration below is a transaction of its own, committed
+                # before the lock is let go (not a savepoint of an open one).
+                conn.commit()
                 if current > LATEST:
                     raise PostgresProblem(
                         f"the database at {shown_url(self.url)} has schema version {current}, "
@@ -110,6 +113,7 @@ class Postgres:
                         )
                     done.append(number)
             finally:
+                conn.rollback()  # nothing half-done outlives the lock
                 conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
                 conn.commit()
         return done

@@ -40,7 +40,7 @@ class PostgresGuideFiles:
         data = buffer.getvalue()
         digest = sha256_hex(data)
         if sha256 is not None and digest != sha256:
-            raise ValueError(f"the bytes hash to {digest}, not {sha256}; nothing stored")
+            raise ValueError(f"the bytes hash to {digest}, not to {sha256}; not stored")
         return self.put(data, digest)
 
     def has(self, sha256: str) -> bool:

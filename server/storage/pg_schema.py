@@ -140,8 +140,6 @@ CREATE TABLE site_secrets (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL CHECK (length(value) >= 32)
 );
--- A version can only be recorded once its file is stored, for every replica to fetch.
-ALTER TABLE versions ADD FOREIGN KEY (sha256) REFERENCES guide_files(sha256);
 """
 
 MIGRATIONS: tuple[str, ...] = (_V1,)

@@ -35,7 +35,7 @@ class ReplicaFiles:
         data = source.read()
         digest = sha256_hex(data)
         if sha256 is not None and digest != sha256:
-            raise ValueError(f"the bytes hash to {digest}, not {sha256}; nothing stored")
+            raise ValueError(f"the bytes hash to {digest}, not to {sha256}; not stored")
         return self.put(data, digest)
 
     def fetch(self, sha256: str) -> None:
