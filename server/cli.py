@@ -185,6 +185,10 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
     from server.check import run_check
 
     report = run_check(settings.guides_dir, settings.office_file, args.url, settings.root_path)
+    if settings.database_url is not None:
+        from server.cli_pg import check_database
+
+        check_database(settings.database_url, report)
     print(report.render())
     failed = report.problems or (args.strict and report.warnings)
     return 1 if failed else 0

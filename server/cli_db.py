@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 
 from server.settings import Settings
+from server.storage import configured
 from server.storage.default import open_records
 from server.storage.errors import DatabaseProblem
 from server.storage.sqlite_db import is_made, set_aside
@@ -48,18 +49,19 @@ def run_db_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _check(settings: Settings) -> int:
-    if not is_made(settings.data_dir):
+    if settings.database_url is None and not is_made(settings.data_dir):
         print(f"bilang-karyo: no database yet in {settings.data_dir}; the site makes one at start")
         return 0
-    records = open_records(settings.data_dir, open_now=False)
+    records = configured.open_records(settings, open_now=False)
     try:
         counts = records.check()
     except (DatabaseProblem, OSError) as exc:
         problem = records.problem(exc) or exc
         print(f"FAIL {problem}", file=sys.stderr)
         return 1
+    whole = "answers" if settings.database_url else "whole (integrity_check ok)"
     print(
-        f"OK   {records.where()}: whole (integrity_check ok); {counts['accounts']} account(s), "
+        f"OK   {records.where()}: {whole}; {counts['accounts']} account(s), "
         f"{counts['versions']} guide version(s), {counts['audit']} audit entries, "
         f"{counts['usage_daily']} usage rows"
     )
@@ -67,6 +69,14 @@ def _check(settings: Settings) -> int:
 
 
 def _new(settings: Settings) -> int:
+    if settings.database_url is not None:
+        print(
+            "bilang-karyo: db new is for the embedded SQLite database. With PostgreSQL, restore "
+            "the newest pg_dump into an empty database (README: backup and restore), or make "
+            "an empty one and run `bilang-karyo db upgrade`.",
+            file=sys.stderr,
+        )
+        return 2
     records = open_records(settings.data_dir, open_now=False)
     try:
         records.ensure()

@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from server.check import CheckReport
 from server.settings import Settings, shown_url
 
 Options = Callable[[argparse.ArgumentParser], None]
@@ -77,3 +78,21 @@ def run_migrate_data(settings: Settings) -> int:
         "the replicas with BILANG_KARYO_DATABASE_URL set; staff sign in again."
     )
     return 0
+
+
+def check_database(url: str, report: CheckReport) -> None:
+    """`bilang-karyo check` with replicas: PostgreSQL answers, with this program's schema."""
+    from server.storage.errors import DatabaseProblem
+    from server.storage.pg_db import Postgres
+    from server.storage.pg_journal import PostgresJournal
+
+    db = Postgres(url)
+    try:
+        db.require_current()
+        version = PostgresJournal(db).catalog_version()
+    except DatabaseProblem as problem:
+        report.fail(f"database: {problem}")
+        return
+    finally:
+        db.close()
+    report.ok(f"database: PostgreSQL at {shown_url(url)} answers; catalog version {version}")

@@ -428,7 +428,7 @@ class PostgresRecords:
             self._ready = True
 
     def check(self) -> dict[str, int]:
-        self.ensure()
+        self.db.require_current()  # read only: `db upgrade` changes the schema
         with self.db.connect() as conn:
             counts = {
                 table: int(conn.execute(f"SELECT COUNT(*) AS n FROM {table}").fetchone()["n"])  # type: ignore[index]

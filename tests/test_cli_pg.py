@@ -1,4 +1,4 @@
-"""`bilang-karyo migrate-data`: a real single-machine install, copied into PostgreSQL."""
+"""`bilang-karyo migrate-data`, `db upgrade`, `db check` and `check` with PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import psycopg
 
 from server.settings import PROJECT_ROOT
 from tests.pdfs import make_pdf
+from tests.postgres_server import PostgresCluster
 
 
 def cli(
@@ -128,3 +129,30 @@ def test_db_upgrade_makes_the_schema(database_url: str, tmp_path: Path) -> None:
     assert "postgresql://bilang:***@" in first.stdout
     second = cli("db", "upgrade", "--data", str(tmp_path / "data"), env=env)
     assert "nothing to do" in second.stdout
+
+
+def test_check_and_db_check_test_the_connection(
+    tmp_path: Path,
+    guides_dir: Path,
+    office_file: Path,
+    database_url: str,
+    postgres: PostgresCluster,
+) -> None:
+    common = ["--guides", str(guides_dir), "--office", str(office_file), "--data",
+              str(tmp_path / "data")]  # fmt: skip
+    env = {"BILANG_KARYO_DATABASE_URL": database_url}
+    before = cli("check", *common, env=env)
+    assert before.returncode == 1
+    assert "schema version 0" in before.stdout and "db upgrade" in before.stdout
+    assert cli("db", "upgrade", *common, env=env).returncode == 0
+    after = cli("check", *common, env=env)
+    assert after.returncode == 0, after.stdout
+    assert "database: PostgreSQL at postgresql://bilang:***@" in after.stdout
+    counted = cli("db", "check", *common, env=env)
+    assert counted.returncode == 0 and "0 account(s)" in counted.stdout
+    wrong = {"BILANG_KARYO_DATABASE_URL": database_url.replace(postgres.password, "wrong")}
+    refused = cli("db", "check", *common, env=wrong)
+    assert refused.returncode == 1
+    assert "password authentication failed" in refused.stderr
+    assert "wrong" not in refused.stderr.replace("password authentication failed", "")
+    assert cli("db", "new", *common, env=env).returncode == 2
