@@ -125,13 +125,13 @@ class ReplicaSync:
     # Listening -----------------------------------------------------------------
 
     def health(self) -> dict[str, Any]:
-        """/healthz's report of the database and of the catalog version served."""
+        """/healthz's report of the database and of the catalog version served. It is
+        public: no address, user or error text of the database (the log has those)."""
         return {
             "database": {
                 "kind": "postgresql",
-                "where": self.records.where(),
                 "listening": self.status.listening,
-                "problem": self.status.problem,
+                "caught_up": not self.status.problem,
             },
             "replica": {
                 "catalog_version": self.status.version,
