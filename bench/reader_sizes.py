@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from fpdf import FPDF  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from server.blobs import BlobStore, sha256_hex  # noqa: E402
+from server.blobs import sha256_hex  # noqa: E402
 from server.catalog import load_catalog  # noqa: E402
 from server.guide_text import TextStore  # noqa: E402
 from server.i18n import LANGS  # noqa: E402
@@ -97,7 +97,7 @@ def large_guide() -> dict[str, Any]:
 
 def search_indexes() -> dict[str, dict[str, int]]:
     with tempfile.TemporaryDirectory() as folder:
-        catalog = load_catalog(SAMPLES, BlobStore(Path(folder) / "blobs"))
+        catalog = load_catalog(SAMPLES)
         texts = TextStore(Path(folder) / "text")
         for gfile in catalog.files():
             data = (SAMPLES / gfile.filename).read_bytes()

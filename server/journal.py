@@ -19,7 +19,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,34 +91,27 @@ class ChangeUnfinished(Exception):
 
 
 class GuidesLock:
-    """One writer of `guides/` at a time, across threads and processes (an flock).
+    """One writer of `guides/` and the blob store at a time, across threads and processes.
 
-    Re-entrant within a process, so a publish may reload the site while it holds it.
+    The thread lock orders the admin's request threads and the watcher's thread within
+    this process; the flock orders this process with the CLI's. It is not re-entrant:
+    the publisher hands the new catalog to the site itself, with nothing calling back.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._rlock = threading.RLock()
-        self._depth = 0
-        self._fd: int | None = None
+        self._thread_lock = threading.Lock()
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
-        with self._rlock:
-            if self._depth == 0:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                self._fd = fd
-            self._depth += 1
+        with self._thread_lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
                 yield
             finally:
-                self._depth -= 1
-                if self._depth == 0 and self._fd is not None:
-                    fcntl.flock(self._fd, fcntl.LOCK_UN)
-                    os.close(self._fd)
-                    self._fd = None
+                os.close(fd)  # closing releases the flock
 
 
 class Journal:
@@ -127,14 +120,16 @@ class Journal:
         self.guides_dir = guides_dir
         self.store = store
 
-    def commit(self, change: Change) -> None:
+    def commit(self, change: Change, contents: Mapping[str, bytes] | None = None) -> None:
         """Record, apply and finish `change`. Call with the guides lock held.
 
+        `contents`: the bytes of the files it writes, by sha256, as the caller read and
+        hashed them; others are read from the blob store and checked against their hash.
         Every byte is written to temporary files first. A disk that fills up after
         the caller's space check then fails the change before it is journaled, with
         nothing changed; from the journal on, only renames and the records remain.
         """
-        staged = self._stage(change)
+        staged = self._stage(change, contents or {})
         try:
             with self.db.connect() as conn:
                 pending_id = conn.execute(
@@ -160,12 +155,13 @@ class Journal:
         self._remove_temp_files()
         return len(rows)
 
-    def _stage(self, change: Change) -> dict[str, Path]:
+    def _stage(self, change: Change, contents: Mapping[str, bytes]) -> dict[str, Path]:
         """Each file of `change` (by name in guides/), written beside its place."""
         staged: dict[str, Path] = {}
         try:
             for write in (*change.writes_before, *change.writes_after):
-                staged[write.name] = stage(self._target(write), self._stored_bytes(write))
+                data = contents.get(write.sha256) or self._stored_bytes(write)
+                staged[write.name] = stage(self._target(write), data)
             if change.catalog_text is not None:
                 catalog = self.guides_dir / CATALOG_NAME
                 staged[CATALOG_NAME] = stage(catalog, change.catalog_text.encode())

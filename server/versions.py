@@ -95,14 +95,22 @@ class Versions:
             ).fetchone()
         return Version(**dict(row)) if row else None
 
-    def current_hashes(self) -> dict[tuple[str, str], str]:
-        """(slug, lang) -> the sha256 of the version that should be in guides/ now."""
+    def latest(self) -> dict[tuple[str, str], Version]:
+        """(slug, lang) -> the newest version of each guide file: what guides/ should hold."""
         with self.db.connect() as conn:
             rows = conn.execute(
-                "SELECT slug, lang, sha256 FROM versions v WHERE number = ("
+                "SELECT * FROM versions v WHERE number = ("
                 " SELECT MAX(number) FROM versions w WHERE w.slug = v.slug AND w.lang = v.lang)"
             ).fetchall()
-        return {(row["slug"], row["lang"]): row["sha256"] for row in rows}
+        return {(row["slug"], row["lang"]): Version(**dict(row)) for row in rows}
+
+    def pages_of(self, sha256: str) -> int | None:
+        """The page count recorded when these bytes were published (and checked then)."""
+        with self.db.connect() as conn:
+            row = conn.execute(
+                "SELECT pages FROM versions WHERE sha256 = ? LIMIT 1", (sha256,)
+            ).fetchone()
+        return int(row[0]) if row else None
 
 
 def rollback_target(slug: str, history: list[Version], to: int | None, lang: str | None) -> Version:
