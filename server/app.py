@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 from collections.abc import AsyncIterator
 
@@ -72,7 +71,6 @@ def create_live_site(settings: Settings) -> LiveSite:
         assets,
         reader,
         texts,
-        max_file_bytes=settings.max_upload_mb * 1024 * 1024,
     )
 
 
@@ -96,12 +94,12 @@ def create_app(settings: Settings) -> ASGIApp:
         db=db,
         files=live.store,
         max_bytes=settings.max_upload_mb * 1024 * 1024,
-        on_change=live.reload,
+        site=live,
     )
     live.notice_store = NoticeStore(publisher.db)
     # Finishes a publish a crash interrupted, and records hand-copied PDFs, before serving.
-    refresh = functools.partial(FolderSync(publisher, live.status).refresh, live.reload)
-    refresh()
+    folder = FolderSync(publisher, live.status)
+    folder.refresh()
     try:
         remove_orphans(publisher, live)
     except Exception as exc:  # the database unreadable, say: keep everything, serve on
@@ -146,7 +144,7 @@ def create_app(settings: Settings) -> ASGIApp:
         stop = anyio.Event()
         async with anyio.create_task_group() as tasks:
             if settings.watch:
-                tasks.start_soon(watch_guides, live, stop, settings.watch_step_ms, refresh)
+                tasks.start_soon(watch_guides, live, stop, folder.refresh, settings.watch_step_ms)
             tasks.start_soon(
                 run_usage_flusher,
                 usage,
@@ -187,6 +185,7 @@ def create_app(settings: Settings) -> ASGIApp:
     )
     app.state.live = live
     app.state.admin = admin
+    app.state.folder = folder  # tests copy files into guides/ and refresh as the watcher does
     fast = FastPath(live, ServedFiles(live.store), app, usage)
     # At the root, requests go straight in, as they always did.
     return RootPathStrip(fast, root) if root.path else fast

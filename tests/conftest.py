@@ -19,6 +19,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
+from server.folder_sync import FolderSync
 from server.settings import PROJECT_ROOT, Settings
 
 SAMPLE_GUIDES = PROJECT_ROOT / "guides"
@@ -56,6 +57,13 @@ def settings(tmp_path: Path, guides_dir: Path, office_file: Path) -> Settings:
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+def refresh_guides(client: TestClient) -> bool:
+    """What the app's watcher does once Tikkim has copied files into guides/: record them
+    as versions and hand the catalog to the site; True when the site was built anew."""
+    folder: FolderSync = client.app.fallback.state.folder  # type: ignore[attr-defined]
+    return folder.refresh()
 
 
 def free_port() -> int:
