@@ -35,7 +35,6 @@ from server.page_render import render_pdf  # noqa: E402
 from server.prebuilt import IMMUTABLE, prebuild  # noqa: E402
 from server.search import build_entries, build_index, office_glossary  # noqa: E402
 from server.storage.files import sha256_hex  # noqa: E402
-from server.storage.local_files import LocalGuideFiles  # noqa: E402
 
 SAMPLES = ROOT / "guides"
 
@@ -98,7 +97,7 @@ def large_guide() -> dict[str, Any]:
 
 def search_indexes() -> dict[str, dict[str, int]]:
     with tempfile.TemporaryDirectory() as folder:
-        catalog = load_catalog(SAMPLES, LocalGuideFiles(Path(folder) / "blobs"))
+        catalog = load_catalog(SAMPLES)
         texts = TextStore(Path(folder) / "text")
         for gfile in catalog.files():
             data = (SAMPLES / gfile.filename).read_bytes()

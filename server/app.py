@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 from collections.abc import AsyncIterator
 
@@ -77,7 +76,6 @@ def create_live_site(settings: Settings, files: GuideFiles | None = None) -> Liv
         assets,
         reader,
         texts,
-        max_file_bytes=settings.max_upload_mb * 1024 * 1024,
     )
 
 
@@ -101,14 +99,14 @@ def create_app(settings: Settings) -> ASGIApp:
         db=db,
         files=live.store,
         max_bytes=settings.max_upload_mb * 1024 * 1024,
-        on_change=live.reload,
+        site=live,
     )
     live.notice_store = NoticeStore(publisher.db)
     # Finishes a publish a crash interrupted, and records hand-copied PDFs, before serving.
-    refresh = functools.partial(FolderSync(publisher, live.status).refresh, live.reload)
+    folder = FolderSync(publisher, live.status)
     # A replica first brings guides/ up to what the others published (replica_mode.py).
-    sync = replica_sync_for(settings, db, live)
-    refresh()
+    sync = replica_sync_for(settings, db, live, publisher)
+    folder.refresh()
     try:
         remove_orphans(publisher, live)
     except Exception as exc:  # the database unreadable, say: keep everything, serve on
@@ -157,7 +155,7 @@ def create_app(settings: Settings) -> ASGIApp:
             # The guides-folder drop is a single-machine feature: replicas publish through
             # the admin or the CLI, and follow each other through the database.
             if settings.watch and sync is None:
-                tasks.start_soon(watch_guides, live, stop, settings.watch_step_ms, refresh)
+                tasks.start_soon(watch_guides, live, stop, folder.refresh, settings.watch_step_ms)
             if sync is not None:
                 sync.listen()
             tasks.start_soon(
@@ -202,6 +200,7 @@ def create_app(settings: Settings) -> ASGIApp:
     )
     app.state.live = live
     app.state.admin = admin
+    app.state.folder = folder  # tests copy files into guides/ and refresh as the watcher does
     # A replica serves from its local copies of the shared files (replica_files.py).
     local = live.store.local if isinstance(live.store, ReplicaFiles) else None
     fast = FastPath(live, ServedFiles(live.store, local), app, usage)

@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ from server.catalog_file import (
     parse_catalog,
 )
 from server.pdf import PdfError, inspect_pdf
-from server.storage.files import GuideFiles, sha256_hex
+from server.storage.files import sha256_hex
 
 __all__ = ["LANGS", "Catalog", "CatalogError", "FileCache", "Guide", "GuideFile", "load_catalog"]
 
@@ -111,13 +111,22 @@ class _FileFacts:
 
 
 class FileCache:
-    """Remembers each PDF's hash and page count while its size and mtime stay the same."""
+    """Each PDF's hash and page count while its size, mtime and inode stay the same.
 
-    def __init__(self, max_bytes: int | None = None) -> None:
+    Page counts are also kept by content hash (`known`): bytes the publisher has
+    checked already, here or in another process (`lookup`: the versions it
+    recorded), are not parsed again.
+    """
+
+    def __init__(
+        self, max_bytes: int | None = None, lookup: Callable[[str], int | None] | None = None
+    ) -> None:
         self._facts: dict[Path, _FileFacts] = {}
+        self.known: dict[str, int] = {}  # sha256 -> pages
         self.max_bytes = max_bytes
+        self.lookup = lookup
 
-    def facts(self, path: Path, store: GuideFiles) -> _FileFacts:
+    def facts(self, path: Path) -> _FileFacts:
         stat = path.stat()
         if self.max_bytes is not None and stat.st_size > self.max_bytes:
             # The same limit as an upload: a larger file dropped into guides/ is not served.
@@ -125,43 +134,43 @@ class FileCache:
             raise CatalogError(f"{path}: the file is larger than the limit of {limit}")
         key = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
         known = self._facts.get(path)
-        if known and known.stat_key == key and store.has(known.sha256):
+        if known and known.stat_key == key:
             return known
         data = path.read_bytes()
         after = path.stat()
         if (after.st_size, after.st_mtime_ns, after.st_ino) != key or len(data) != after.st_size:
             raise CatalogError(f"{path}: the file changed while it was read; still being copied?")
-        try:
-            info = inspect_pdf(data)
-        except PdfError as exc:
-            raise CatalogError(f"{path}: {exc}") from None
-        digest = store.put(data, sha256_hex(data))
-        facts = _FileFacts(key, digest, info.pages)
+        digest = sha256_hex(data)
+        facts = _FileFacts(key, digest, self.pages(digest, data, path))
         self._facts[path] = facts
         return facts
+
+    def pages(self, digest: str, data: bytes, path: Path | None = None) -> int:
+        """The page count of `data`, checked once per content (see pdf.py)."""
+        pages = self.known.get(digest)
+        if pages is None and self.lookup is not None:
+            pages = self.lookup(digest)
+        if pages is None:
+            try:
+                pages = inspect_pdf(data, digest).pages
+            except PdfError as exc:
+                raise CatalogError(f"{path}: {exc}" if path else str(exc)) from None
+        self.known[digest] = pages
+        return pages
 
 
 def load_catalog(
     guides_dir: Path,
-    store: GuideFiles,
     cache: FileCache | None = None,
     skipped: list[str] | None = None,
 ) -> Catalog:
     """Read the catalog and every PDF it names; raise `CatalogError` if any is unusable.
 
-    Valid PDFs are copied into `store`; the result refers to them by hash only. With
+    It only reads: storing the files is publishing's (publish.py, folder_sync.py). With
     `skipped` (a list), an unusable PDF is left out instead, and the reason added to it.
     """
     cache = cache or FileCache()
-    catalog_path = guides_dir / CATALOG_NAME
-    try:
-        text = catalog_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CatalogError(f"{catalog_path}: not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"{catalog_path}: cannot be read: {exc}") from None
-    entries = parse_catalog(text, catalog_path)
-
+    entries = read_entries(guides_dir)
     warnings: list[str] = []
     pdf_names = _pdf_names(guides_dir)
     guides: list[Guide] = []
@@ -176,7 +185,7 @@ def load_catalog(
                 warnings.append(f"guide '{entry.slug}': files.{lang} = {name!r} is missing")
                 continue
             try:
-                files[lang] = _guide_file(guides_dir, entry.slug, lang, name, store, cache)
+                files[lang] = _guide_file(guides_dir, entry.slug, lang, name, cache)
             except CatalogError as exc:
                 if skipped is None:
                     raise
@@ -186,9 +195,21 @@ def load_catalog(
             continue
         guides.append(_guide(entry, files))
 
-    _add_dropped_files(guides_dir, pdf_names - referenced, guides, warnings, store, cache, skipped)
+    _add_dropped_files(guides_dir, pdf_names - referenced, guides, warnings, cache, skipped)
     guides.sort(key=lambda g: (g.order, g.slug))
     return Catalog(guides=tuple(guides), warnings=tuple(warnings))
+
+
+def read_entries(guides_dir: Path) -> list[GuideEntry]:
+    """The entries of guides/catalog.toml; `CatalogError` says what is wrong with it."""
+    catalog_path = guides_dir / CATALOG_NAME
+    try:
+        text = catalog_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CatalogError(f"{catalog_path}: not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{catalog_path}: cannot be read: {exc}") from None
+    return parse_catalog(text, catalog_path)
 
 
 def _pdf_names(guides_dir: Path) -> set[str]:
@@ -201,12 +222,10 @@ def _pdf_names(guides_dir: Path) -> set[str]:
     return names
 
 
-def _guide_file(
-    guides_dir: Path, slug: str, lang: str, name: str, store: GuideFiles, cache: FileCache
-) -> GuideFile:
+def _guide_file(guides_dir: Path, slug: str, lang: str, name: str, cache: FileCache) -> GuideFile:
     path = guides_dir / name
     try:
-        facts = cache.facts(path, store)
+        facts = cache.facts(path)
     except FileNotFoundError:
         raise CatalogError(f"{path}: disappeared while it was read") from None
     return GuideFile(slug, lang, name, path.stat().st_size, facts.sha256, facts.pages)
@@ -230,7 +249,6 @@ def _add_dropped_files(
     names: set[str],
     guides: list[Guide],
     warnings: list[str],
-    store: GuideFiles,
     cache: FileCache,
     skipped: list[str] | None = None,
 ) -> None:
@@ -242,7 +260,7 @@ def _add_dropped_files(
             continue
         slug, lang = match["slug"], match["lang"]
         try:
-            gfile = _guide_file(guides_dir, slug, lang, name, store, cache)
+            gfile = _guide_file(guides_dir, slug, lang, name, cache)
         except CatalogError as exc:
             if skipped is None:
                 raise

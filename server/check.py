@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from server.catalog_file import CATALOG_NAME, LANGS, CatalogError, parse_catalog
+from server.catalog import FileCache, load_catalog, read_entries
+from server.catalog_file import CATALOG_NAME, LANGS, CatalogError
 from server.check_live import check_live_site
 from server.i18n import format_size
 from server.office import Office, OfficeError, load_office
-from server.pdf import PdfError, inspect_pdf
 from server.publish_checks import dropped_owner
 
 
@@ -97,13 +97,15 @@ def _check_office_guides(office_file: Path, slugs: set[str] | None, report: Chec
 
 
 def _check_catalog(guides_dir: Path, report: CheckReport) -> set[str] | None:
+    """The catalog and its PDFs, read and checked as the site loads them (`load_catalog`)."""
     catalog_path = guides_dir / CATALOG_NAME
+    files = FileCache()
     try:
-        entries = parse_catalog(catalog_path.read_text(encoding="utf-8"), catalog_path)
-    except FileNotFoundError:
-        report.fail(f"{catalog_path}: not found")
-        return None
-    except (OSError, UnicodeDecodeError, CatalogError) as exc:
+        # Every listed and dropped-in PDF is read and checked here, once; what fails is
+        # left out (`skipped`) and reported file by file below, from the same cache.
+        load_catalog(guides_dir, files, skipped=[])
+        entries = read_entries(guides_dir)
+    except (CatalogError, OSError) as exc:
         report.fail(str(exc))
         return None
     report.ok(f"catalog {catalog_path}: {len(entries)} guide(s)")
@@ -116,15 +118,15 @@ def _check_catalog(guides_dir: Path, report: CheckReport) -> set[str] | None:
                 continue
             path = guides_dir / name
             try:
-                info = inspect_pdf(path.read_bytes())
+                facts = files.facts(path)
             except FileNotFoundError:
                 report.fail(f"{entry.slug} [{lang}]: {name} is missing from {guides_dir}")
                 continue
-            except PdfError as exc:
-                report.fail(f"{entry.slug} [{lang}]: {name}: {exc}")
+            except CatalogError as exc:
+                report.fail(f"{entry.slug} [{lang}]: {name}: {_reason(exc, path)}")
                 continue
             report.ok(
-                f"{entry.slug} [{lang}]: {name}, {info.pages} page(s), "
+                f"{entry.slug} [{lang}]: {name}, {facts.pages} page(s), "
                 f"{format_size(path.stat().st_size)}"
             )
         missing = [lang for lang in LANGS if lang not in entry.files]
@@ -141,9 +143,15 @@ def _check_catalog(guides_dir: Path, report: CheckReport) -> set[str] | None:
             # The site serves a PDF named like this even when it is not listed, so a
             # damaged one stops the whole catalog from loading.
             try:
-                inspect_pdf(path.read_bytes())
-            except (OSError, PdfError) as exc:
-                report.fail(f"{path.name}: {exc}; the site keeps its last good catalog")
+                files.facts(path)
+            except (OSError, CatalogError) as exc:
+                reason = _reason(exc, path) if isinstance(exc, CatalogError) else exc
+                report.fail(f"{path.name}: {reason}; the site keeps its last good catalog")
                 continue
         report.warn(f"{path.name}: not listed in {CATALOG_NAME}")
     return {entry.slug for entry in entries}
+
+
+def _reason(exc: CatalogError, path: Path) -> str:
+    """The reason alone: the report names the file already."""
+    return str(exc).removeprefix(f"{path}: ")

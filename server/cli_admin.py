@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from server.accounts import AccountError, Accounts
-from server.cli_render import render_version
+from server.cli_render import print_progress, render_version
 from server.clock import office_time
 from server.i18n import format_size, load_messages
 from server.publish import Publisher
@@ -125,6 +125,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         db=records,
         files=open_files(settings, records),
         max_bytes=settings.max_upload_mb * 1024 * 1024,
+        render_progress=print_progress,  # a publish makes the pages before it goes live
     )
     try:
         if args.command == "user":
@@ -155,7 +156,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     print(_describe(outcome))
     if outcome.changed and outcome.new_sha256:
-        # The in-app reader's pages of the new version, so that the site shows them at once.
+        # Made by the publish already ("ready"); made now if that render failed.
         render_version(settings, f"{outcome.slug}.{outcome.lang}", outcome.new_sha256)
         print(f"{outcome.slug}.{outcome.lang}: {_text_line(publisher, outcome.new_sha256)}")
     return 0

@@ -1,7 +1,9 @@
-"""The reader pages of a version just published from the CLI, made at once with their progress.
+"""The reader pages of a version published from the CLI, and their progress as they are made.
 
-A running server would render them in the background too; the store's lock
-makes whichever comes second wait for the first and reuse its pages.
+The publish makes them before the version goes live (publish.py, `derive`),
+printing each page; afterwards `render_version` says they are ready, or makes
+them if that render failed. The store's lock makes a second renderer of the
+same version wait for the first and reuse its pages.
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ from server.storage.default import open_files
 LABEL = "Halaman pembaca / reader pages"
 
 
+def print_progress(name: str, done: int, total: int, out: TextIO | None = None) -> None:
+    """One line a page ("izin-tinggal.id: … 2/3"): readable in a terminal and in a log alike."""
+    print(f"{name}: {LABEL}: {done}/{total}", file=out or sys.stdout, flush=True)
+
+
 def render_version(settings: Settings, name: str, sha256: str, out: TextIO | None = None) -> bool:
     """Render the pages of `sha256` (a stored guide file), printing "3/7" as they come."""
     out = out or sys.stdout
@@ -25,8 +32,7 @@ def render_version(settings: Settings, name: str, sha256: str, out: TextIO | Non
         return True
 
     def progress(done: int, total: int) -> None:
-        # One line a page: readable in a terminal and in a log alike.
-        print(f"{name}: {LABEL}: {done}/{total}", file=out, flush=True)
+        print_progress(name, done, total, out)
 
     try:
         edition = store.render(sha256, open_files(settings.data_dir).read(sha256), progress)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 from server.catalog_file import CATALOG_NAME
@@ -18,14 +17,15 @@ log = logging.getLogger("bilang_karyo")
 
 
 class FolderSync:
-    """What the watcher runs: finish half-done changes, record dropped files, reload."""
+    """What the watcher runs: finish half-done changes, record dropped files, show the site."""
 
     def __init__(self, publisher: Publisher, status: ReloadStatus | None = None) -> None:
         self.publisher = publisher
         self.status = status or ReloadStatus()
 
-    def refresh(self, reload: Callable[[], bool]) -> bool:
-        """Finish any half-done change, record files dropped into guides/, then reload.
+    def refresh(self) -> bool:
+        """Finish any half-done change, record files dropped into guides/, then hand the
+        catalog to the site (built only if it changed); True when the site was built anew.
 
         Nothing here may stop the watcher or the server's start: a locked or damaged
         database, a full disk, a hostile file are reported (`/healthz`: "degraded",
@@ -35,16 +35,16 @@ class FolderSync:
             with self.publisher.lock.held():
                 try:
                     self.publisher.journal.recover()
-                    self.sync()
+                    self._sync()
                 except Exception as exc:
                     self._report(exc, "guides/ not recorded as versions yet")
                 else:
                     self.status.clear("guides_sync")
                     self.status.clear("database")
-                return reload()
+                return self.publisher.show()
         except Exception as exc:
             self._report(exc, "guides/ not synchronised")
-            return reload()
+            return self.publisher.show()
 
     def _report(self, exc: Exception, what: str) -> None:
         problem = self.publisher.db.problem(exc)
@@ -59,26 +59,30 @@ class FolderSync:
         They take the same path as an upload, except that the file is already
         in place and is not rewritten (a copy may still be going on).
         """
-        outcomes: list[Outcome] = []
         with self.publisher.lock.held():
+            return self._sync()
+
+    def _sync(self) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        try:
+            entries = self.publisher.entries()
+        except PublishError:
+            return outcomes  # the site reports the broken catalog; nothing to record
+        self._snapshot_catalog()
+        owners = {name: (e.slug, lang) for e in entries for lang, name in e.files.items()}
+        latest = self.publisher.versions.latest()  # one query for every file
+        for path in sorted(self.publisher.guides_dir.glob("*.pdf")):
+            owner = owners.get(path.name) or dropped_owner(path.name)
+            if owner is None or not self._is_own_file(path):
+                continue
+            slug, lang = owner
             try:
-                entries = self.publisher.entries()
-            except PublishError:
-                return outcomes  # the site reports the broken catalog; nothing to record
-            self._snapshot_catalog()
-            owners = {name: (e.slug, lang) for e in entries for lang, name in e.files.items()}
-            for path in sorted(self.publisher.guides_dir.glob("*.pdf")):
-                owner = owners.get(path.name) or dropped_owner(path.name)
-                if owner is None or not self._is_own_file(path):
-                    continue
-                slug, lang = owner
-                try:
-                    outcome = self.publisher.record_folder_file(slug, lang, path)
-                except (OSError, PublishError) as exc:
-                    log.warning("%s: not recorded yet: %s", path.name, exc)
-                    continue
-                if outcome is not None:
-                    outcomes.append(outcome)
+                outcome = self.publisher.record_folder_file(slug, lang, path, latest.get(owner))
+            except (OSError, PublishError) as exc:
+                log.warning("%s: not recorded yet: %s", path.name, exc)
+                continue
+            if outcome is not None:
+                outcomes.append(outcome)
         return outcomes
 
     def _is_own_file(self, path: Path) -> bool:

@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,14 +84,16 @@ class Journal:
         self.guides_dir = guides_dir
         self.files = files
 
-    def commit(self, change: Change) -> None:
+    def commit(self, change: Change, contents: Mapping[str, bytes] | None = None) -> None:
         """Record, apply and finish `change`. Call with the publish lock held.
 
+        `contents`: the bytes of the files it writes, by sha256, as the caller read and
+        hashed them; others are read from the file store and checked against their hash.
         Every byte is written to temporary files first. A disk that fills up after
         the caller's space check then fails the change before it is journaled, with
         nothing changed; from the journal on, only renames and the records remain.
         """
-        staged = self._stage(change)
+        staged = self._stage(change, contents or {})
         try:
             pending_id = self.db.journal.add_pending(change.to_json())
         except BaseException:
@@ -111,12 +114,13 @@ class Journal:
         self._remove_temp_files()
         return len(rows)
 
-    def _stage(self, change: Change) -> dict[str, Path]:
+    def _stage(self, change: Change, contents: Mapping[str, bytes]) -> dict[str, Path]:
         """Each file of `change` (by name in guides/), written beside its place."""
         staged: dict[str, Path] = {}
         try:
             for write in (*change.writes_before, *change.writes_after):
-                staged[write.name] = stage(self._target(write), self._stored_bytes(write))
+                data = contents.get(write.sha256) or self._stored_bytes(write)
+                staged[write.name] = stage(self._target(write), data)
             if change.catalog_text is not None:
                 catalog = self.guides_dir / CATALOG_NAME
                 staged[CATALOG_NAME] = stage(catalog, change.catalog_text.encode())

@@ -25,10 +25,12 @@ from server.work_log import note
 # A copy still in progress has no end-of-file marker yet; real PDFs end with
 # `%%EOF` followed by at most a little whitespace or junk.
 _TAIL_BYTES = 1024
-# pdfium's verdicts, by sha256: a file's bytes decide it, so each is asked once.
-_PROBED: OrderedDict[str, dict[str, object]] = OrderedDict()
-_PROBED_MAX = 512
-_probed_lock = threading.Lock()
+# The verdict on each file, by sha256: its bytes decide it, so each is reached once per
+# process (pypdf's parse and pdfium's child both), however many paths ask.
+_VERDICTS: OrderedDict[str, PdfInfo | PdfError] = OrderedDict()
+_VERDICTS_MAX = 512
+# Publishes (request threads), the watcher's sync and renders ask from several threads.
+_verdicts_lock = threading.Lock()
 
 
 class PdfError(Exception):
@@ -67,7 +69,29 @@ def refusal(reason: str, detail: str) -> PdfError:
     return PdfError(_MESSAGES.get(reason, _MESSAGES["unreadable"]).format(detail), reason)
 
 
-def inspect_pdf(data: bytes) -> PdfInfo:
+def inspect_pdf(data: bytes, sha256: str | None = None) -> PdfInfo:
+    """The file's page count, or `PdfError` saying why it may not be served.
+
+    `sha256`: the hash of `data`, when the caller has it already.
+    """
+    digest = sha256 or hashlib.sha256(data).hexdigest()
+    with _verdicts_lock:
+        known = _VERDICTS.get(digest)
+    if known is None:
+        try:
+            known = _inspect(data, digest)
+        except PdfError as exc:
+            known = exc
+        with _verdicts_lock:
+            _VERDICTS[digest] = known
+            while len(_VERDICTS) > _VERDICTS_MAX:
+                _VERDICTS.popitem(last=False)
+    if isinstance(known, PdfError):
+        raise PdfError(str(known), known.reason)
+    return known
+
+
+def _inspect(data: bytes, digest: str) -> PdfInfo:
     if not data:
         raise PdfError("the file is empty", "empty")
     if not data.lstrip()[:5] == b"%PDF-":
@@ -76,10 +100,11 @@ def inspect_pdf(data: bytes) -> PdfInfo:
         raise PdfError(
             "the PDF is incomplete (no end-of-file marker); is it still being copied?", "incomplete"
         )
+    note("parse", digest)
     pages = _pypdf_pages(data)
     if pages < 1:
         raise PdfError("the PDF has no pages", "no_pages")
-    verdict = _pdfium_verdict(data)
+    verdict = run_probe(data)
     if "reason" in verdict:
         raise refusal(str(verdict["reason"]), str(verdict.get("detail", "")))
     if pages < 1 or verdict.get("pages") == 0:
@@ -89,7 +114,6 @@ def inspect_pdf(data: bytes) -> PdfInfo:
 
 def _pypdf_pages(data: bytes) -> int:
     """pypdf's view: encryption, a readable first page, and no active content anywhere."""
-    note("parse", hashlib.sha256(data).hexdigest())
     with _RepeatedKeys.watching() as repeated:
         try:
             reader = PdfReader(io.BytesIO(data), strict=False)
@@ -111,20 +135,6 @@ def _pypdf_pages(data: bytes) -> int:
     if repeated:
         raise refusal("ambiguous", f"a dictionary repeats the key {repeated[0]}")
     return pages
-
-
-def _pdfium_verdict(data: bytes) -> dict[str, object]:
-    digest = hashlib.sha256(data).hexdigest()
-    with _probed_lock:
-        known = _PROBED.get(digest)
-    if known is not None:
-        return known
-    verdict = run_probe(data)
-    with _probed_lock:
-        _PROBED[digest] = verdict
-        while len(_PROBED) > _PROBED_MAX:
-            _PROBED.popitem(last=False)
-    return verdict
 
 
 class _RepeatedKeys(logging.Handler):

@@ -11,8 +11,9 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
+from server.catalog import Catalog, FileCache, load_catalog
 from server.catalog_edit import entry_with, existing, new_file_name
 from server.catalog_file import (
     CATALOG_NAME,
@@ -44,11 +45,15 @@ from server.publish_checks import (
     read_limited,
     too_large,
 )
+from server.reader import ReaderQueue, ReaderStore
 from server.storage.default import open_files, open_records
 from server.storage.files import GuideFiles, sha256_hex
 from server.storage.records import Records
 from server.storage.rows import utc_now
 from server.versions import Version, rollback_target
+
+if TYPE_CHECKING:
+    from server.site import LiveSite
 
 log = logging.getLogger("bilang_karyo")
 
@@ -56,6 +61,10 @@ FOLDER_ACTOR = "folder"
 
 
 class Publisher:
+    """Checks, stores and records every change to guides/, then hands the new catalog to the
+    live site (`site`, in the server; None in the CLI, whose changes the server's watcher
+    picks up)."""
+
     def __init__(
         self,
         guides_dir: Path,
@@ -64,7 +73,8 @@ class Publisher:
         db: Records | None = None,
         files: GuideFiles | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
-        on_change: Callable[[], object] | None = None,
+        site: LiveSite | None = None,
+        render_progress: Callable[[str, int, int], None] | None = None,
     ) -> None:
         self.guides_dir = guides_dir
         self.db = db or open_records(data_dir)
@@ -72,7 +82,17 @@ class Publisher:
         self.versions = self.db.versions
         self.texts = TextStore(data_dir / "text")
         self.max_bytes = max_bytes
-        self.on_change = on_change
+        self.site = site
+        # The site's own queue when there is one, so that its pages know a render that failed.
+        queue = site.reader_queue if site is not None else None
+        self.renders = queue or ReaderQueue(
+            ReaderStore(data_dir / "reader"), self._read_blob, lambda: None
+        )
+        # "slug.lang", pages done, pages in all: the CLI shows a render's progress.
+        self.render_progress = render_progress
+        # Each file's hash and page count: bytes checked here, or recorded as a version by
+        # another process (the CLI), are not parsed again when the catalog is loaded.
+        self.files = FileCache(max_bytes, lookup=self._recorded_pages)
         self.lock = self.db.publish_lock
         self.journal = Journal(self.db, guides_dir, self.store)
         self._hash_cache: dict[str, tuple[tuple[int, int, int], str]] = {}
@@ -114,9 +134,10 @@ class Publisher:
         check_slug(slug)
         check_lang(lang)
         data = read_limited(source, self.max_bytes)
-        pages = check_pdf(data)
-        # Before the version goes live, so that its guide page has its text from the start.
-        self.make_text(sha256_hex(data), data)
+        digest = sha256_hex(data)
+        pages = self.check(data, digest)
+        # Before the version goes live, so that its first build has its text and its pages.
+        self.derive(digest, data, f"{slug}.{lang}")
         checkpoint("validated")
         with self.lock.held():
             self.journal.recover()
@@ -129,11 +150,10 @@ class Publisher:
                 )
             name = entry.files.get(lang) if entry else None
             name = name or new_file_name(entries, slug, lang)
-            self._adopt(slug, lang, name)
+            current = self._adopt(slug, lang, name)
             new_entry = entry_with(entries, entry, slug, texts or GuideTexts())
             new_entry = replace(new_entry, files={**new_entry.files, lang: name})
-            digest = sha256_hex(data)
-            old = self._current_hash(slug, lang, name)
+            old = self._current_hash(current, name)
             if digest == old and new_entry == entry:
                 return Outcome("publish", slug, lang, None, old, digest, changed=False)
             if texts is None or texts.last_checked is None:
@@ -144,22 +164,11 @@ class Publisher:
             with disk_errors():
                 self.store.put(data, digest)
             checkpoint("blob-stored")
-            number = self.next_number(slug, lang)
-            version = Version(
-                0,
-                slug,
-                number,
-                lang,
-                digest,
-                len(data),
-                pages,
-                utc_now(),
-                actor,
-                "publish",
-                None,
+            version = _new_version(
+                current, slug, lang, digest, len(data), pages, actor,
                 new_entry.last_checked.isoformat(),
-            )
-            audit = [AuditRecord(actor, "publish", slug, lang, old, digest, f"v{number}")]
+            )  # fmt: skip
+            audit = [AuditRecord(actor, "publish", slug, lang, old, digest, f"v{version.number}")]
             if entry is None:
                 audit.insert(0, AuditRecord(actor, "add_guide", slug, detail=new_entry.title["id"]))
             write = FileWrite(name, digest)
@@ -171,9 +180,10 @@ class Publisher:
                     writes_after=() if known else (write,),
                     versions=(version,) if digest != old else (),
                     audit=tuple(audit),
-                )
+                ),
+                contents={digest: data},
             )
-        return Outcome("publish", slug, lang, number, old, digest)
+        return Outcome("publish", slug, lang, version.number, old, digest)
 
     def rollback(
         self, slug: str, actor: str, *, to: int | None = None, lang: str | None = None
@@ -189,21 +199,23 @@ class Publisher:
             entries = self.entries()
             entry = next((e for e in entries if e.slug == slug), None)
             name = (entry.files.get(lang) if entry else None) or f"{slug}.{lang}.pdf"
-            old = self._current_hash(slug, lang, name)
+            current = self.versions.current(slug, lang)
+            old = self._current_hash(current, name)
             if target.sha256 == old:
                 raise PublishError(
                     "already_current", f"version {target.number} is already the one served"
                 )
             try:
-                stored = self.store.read(target.sha256)
+                data = self.store.read(target.sha256)
             except FileNotFoundError:
-                stored = b""
-            if sha256_hex(stored) != target.sha256:
+                data = b""
+            if sha256_hex(data) != target.sha256:
                 raise PublishError("blob_missing", f"the stored copy of v{target.number} is gone")
             check_space([(self.guides_dir, target.size)])
-            if self.texts.layer(target.sha256) is None:  # made before text versions existed
-                self.make_text(target.sha256, stored)
-            number = self.next_number(slug, lang)
+            # Made already unless the version is from before text versions or the reader.
+            self.derive(target.sha256, data, f"{slug}.{lang}")
+            self.files.known[target.sha256] = target.pages
+            number = current.number + 1 if current else 1
             # The version comes back with the date it was checked on, not today's.
             checked = target.checked_on()
             version = replace(
@@ -238,7 +250,8 @@ class Publisher:
                             f"v{number} = v{target.number}",
                         ),
                     ),
-                )
+                ),
+                contents={target.sha256: data},
             )
         return Outcome("rollback", slug, lang, number, old, target.sha256)
 
@@ -288,57 +301,72 @@ class Publisher:
             )
         return Outcome("reorder", "")
 
-    def record_folder_file(self, slug: str, lang: str, path: Path) -> Outcome | None:
+    def record_folder_file(
+        self, slug: str, lang: str, path: Path, current: Version | None, derive: bool = True
+    ) -> Outcome | None:
         """Record a PDF that is in guides/ but not yet a version, as the folder's publish.
 
-        The file stays as it is (a copy may still be going on); `None` when it
-        is already the current version. Call with the lock held.
+        The file stays as it is (a copy may still be going on); `None` when it is
+        already the `current` version. `derive`: make its text and pages, as it goes
+        live (not so for a file kept only to be restorable). Call with the lock held.
         """
         if path.stat().st_size > self.max_bytes:
             raise too_large(self.max_bytes)
-        current = self.versions.current(slug, lang)
         digest = self.hash_file(path)
         if current is not None and current.sha256 == digest:
             return None
         data = path.read_bytes()
         if sha256_hex(data) != digest:
             raise PublishError("pdf_incomplete", "the file changed while it was read")
-        pages = check_pdf(data)
-        self.make_text(digest, data)
+        pages = self.check(data, digest)
+        if derive:
+            self.derive(digest, data, f"{slug}.{lang}")
         self.store.put(data, digest)
         old = current.sha256 if current else ""
-        number = self.next_number(slug, lang)
-        version = Version(
-            0,
-            slug,
-            number,
-            lang,
-            digest,
-            len(data),
-            pages,
-            utc_now(),
-            FOLDER_ACTOR,
-            "publish",
-            None,
-            self._checked_date(slug),
+        version = _new_version(
+            current, slug, lang, digest, len(data), pages, FOLDER_ACTOR, self._checked_date(slug)
         )
         audit = AuditRecord(
-            FOLDER_ACTOR, "publish", slug, lang, old, digest, f"v{number} {path.name}"
+            FOLDER_ACTOR, "publish", slug, lang, old, digest, f"v{version.number} {path.name}"
         )
-        self.commit(Change(versions=(version,), audit=(audit,)), notify=False)
-        return Outcome("publish", slug, lang, number, old, digest)
+        # The folder sync shows the site once, after every file is recorded.
+        self.commit(Change(versions=(version,), audit=(audit,)), show=False)
+        return Outcome("publish", slug, lang, version.number, old, digest)
 
-    def _adopt(self, slug: str, lang: str, name: str) -> None:
-        """A file Tikkim put in guides/ before any version was recorded becomes one
-        first, so that no publish ever replaces bytes that cannot be brought back."""
+    def _adopt(self, slug: str, lang: str, name: str) -> Version | None:
+        """The current version of the file. A file Tikkim put in guides/ before any version
+        was recorded becomes one first, so that no publish ever replaces bytes that cannot
+        be brought back."""
+        current = self.versions.current(slug, lang)
         path = self.guides_dir / name
-        if self.versions.current(slug, lang) is None and path.is_file():
+        if current is None and path.is_file():
             try:
-                self.record_folder_file(slug, lang, path)
+                # About to be replaced: its text and pages are made if it is rolled back to.
+                if self.record_folder_file(slug, lang, path, None, derive=False) is not None:
+                    current = self.versions.current(slug, lang)
             except PublishError as exc:
                 log.warning("%s: not kept as a version: %s", name, exc)
+        return current
 
     # Helpers ---------------------------------------------------------------
+
+    def check(self, data: bytes, sha256: str) -> int:
+        """The page count of a PDF we may publish (refused with `PublishError` otherwise)."""
+        pages = check_pdf(data, sha256)
+        self.files.known[sha256] = pages
+        return pages
+
+    def derive(self, sha256: str, data: bytes, name: str = "") -> None:
+        """What the site shows of a version besides its PDF: its text version and its reader
+        pages, made before the version goes live (each once: both stores are by content)."""
+        self.make_text(sha256, data)
+        progress = self.render_progress
+
+        def report(done: int, total: int) -> None:
+            if progress is not None:
+                progress(name, done, total)
+
+        self.renders.render_now(sha256, data, report)
 
     def make_text(self, sha256: str, data: bytes) -> None:
         """The text version of a PDF; one that cannot be read leaves the guide its pages."""
@@ -347,16 +375,49 @@ class Publisher:
         except (TextError, OSError) as exc:
             log.warning("text version of %s not made: %s", sha256[:16], exc)
 
-    def commit(self, change: Change, notify: bool = True) -> None:
+    def commit(
+        self, change: Change, contents: Mapping[str, bytes] | None = None, show: bool = True
+    ) -> None:
+        """Apply `change` (the lock held); `contents`: the bytes it writes, by sha256, as
+        checked. Then, unless `show` is False, the live site is handed the new catalog."""
         try:
             with disk_errors():
-                self.journal.commit(change)
+                self.journal.commit(change, contents)
         except ChangeUnfinished as exc:
             # Past the journal: the change stands and is finished later, so this is no
             # refusal with "nothing changed".
             raise PublishError("unfinished", str(exc), 507) from exc
-        if notify and self.on_change is not None:
-            self.on_change()
+        if show:
+            self.show()
+
+    def show(self) -> bool:
+        """Hand the catalog, as guides/ holds it now, to the live site; True when the site
+        was built anew. Call with the lock held, so that it is the catalog just written."""
+        site = self.site
+        if site is None:
+            return False
+        # Until a catalog has loaded (the server starting), a bad PDF is left out and the
+        # rest served; later, any bad file keeps the last good catalog serving.
+        skipped: list[str] | None = None if site.loaded else []
+        try:
+            catalog = load_catalog(self.guides_dir, self.files, skipped)
+            self._store_unstored(catalog)
+        except Exception as exc:
+            site.refuse(exc)
+            return False
+        return site.show(catalog, skipped or ())
+
+    def _store_unstored(self, catalog: Catalog) -> None:
+        """The site serves from the blob store: a file not recorded yet (the database could
+        not be written, say) is stored now, with its text and pages."""
+        for gfile in catalog.files():
+            if self.store.has(gfile.sha256):
+                continue
+            data = (self.guides_dir / gfile.filename).read_bytes()
+            if sha256_hex(data) != gfile.sha256:
+                raise CatalogError(f"{gfile.filename}: the file changed while it was read")
+            self.derive(gfile.sha256, data, f"{gfile.slug}.{gfile.lang}")
+            self.store.put(data, gfile.sha256)
 
     def _catalog_change(
         self,
@@ -385,9 +446,6 @@ class Publisher:
         except CatalogError as exc:
             raise PublishError("bad_texts", str(exc)) from None
 
-    def next_number(self, slug: str, lang: str) -> int:
-        return self.versions.next_number(slug, lang)
-
     def _checked_date(self, slug: str) -> str | None:
         """The guide's "last checked" date in the catalog, which a file copied in by hand
         leaves as it was; None when the catalog cannot tell."""
@@ -397,12 +455,20 @@ class Publisher:
             return None
         return entry.last_checked.isoformat() if entry else None
 
-    def _current_hash(self, slug: str, lang: str, name: str) -> str:
-        version = self.versions.current(slug, lang)
-        if version is not None:
-            return version.sha256
+    def _current_hash(self, current: Version | None, name: str) -> str:
+        if current is not None:
+            return current.sha256
         path = self.guides_dir / name
         return self.hash_file(path) if path.is_file() else ""
+
+    def _recorded_pages(self, sha256: str) -> int | None:
+        try:
+            return self.versions.pages_of(sha256)
+        except Exception:  # the database unreadable: the file is checked (parsed) instead
+            return None
+
+    def _read_blob(self, sha256: str) -> bytes:
+        return self.store.read(sha256)
 
     def hash_file(self, path: Path) -> str:
         stat = path.stat()
@@ -416,3 +482,20 @@ class Publisher:
 
 
 _EDITABLE = ("title", "summary", "sources", "order", "featured", "last_checked")
+
+
+def _new_version(
+    current: Version | None,
+    slug: str,
+    lang: str,
+    sha256: str,
+    size: int,
+    pages: int,
+    actor: str,
+    last_checked: str | None,
+) -> Version:
+    """The next published version of the guide's file in `lang`, after `current`."""
+    number = current.number + 1 if current else 1
+    return Version(
+        0, slug, number, lang, sha256, size, pages, utc_now(), actor, "publish", None, last_checked
+    )

@@ -88,10 +88,10 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-def check_pdf(data: bytes) -> int:
-    """The page count of a PDF we may publish."""
+def check_pdf(data: bytes, sha256: str | None = None) -> int:
+    """The page count of a PDF we may publish (`sha256`: its hash, if known already)."""
     try:
-        return inspect_pdf(data).pages
+        return inspect_pdf(data, sha256).pages
     except PdfError as exc:
         raise PublishError(f"pdf_{exc.reason}", str(exc)) from None
 

@@ -221,8 +221,11 @@ class ReaderStatus:
 class ReaderQueue:
     """Renders editions one at a time in a background thread; serving never waits.
 
-    `on_done` runs after each edition, rendered or failed, so the site can show
-    its pages (or stop saying they are being prepared).
+    Publishing renders a new version at once (`render_now`), before it goes live;
+    the queue is for versions whose pages are missing otherwise (made before the
+    reader existed, or a render that failed). `on_done` runs once the queue is
+    empty, rendered or failed, so the site can show the pages (or stop saying
+    they are being prepared) with one build, however many were waiting.
     """
 
     def __init__(
@@ -235,6 +238,7 @@ class ReaderQueue:
         self.read_pdf = read_pdf
         self.on_done = on_done
         self.progress: dict[str, RenderProgress] = {}
+        # `request` comes from the publishing thread and the site's builds at once.
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader")
@@ -245,6 +249,28 @@ class ReaderQueue:
                 return
             self.progress[sha256] = RenderProgress()
         self._pool.submit(self._render, sha256)
+
+    def render_now(
+        self, sha256: str, data: bytes, progress: Callable[[int, int], None] | None = None
+    ) -> bool:
+        """Render `sha256` in this thread (a publish, before its version goes live); False
+        when its pages could not be made: the PDF is then offered alone."""
+        with self._lock:
+            state = self.progress.setdefault(sha256, RenderProgress())
+            state.error = None
+
+        def report(done: int, total: int) -> None:
+            state.done, state.total = done, total
+            if progress is not None:
+                progress(done, total)
+
+        try:
+            self.store.render(sha256, data, report)
+        except Exception as exc:  # pdfium's own errors: the version is published all the same
+            state.error = str(exc) or type(exc).__name__
+            log.error("reader: could not render %s: %s", sha256[:16], state.error)
+            return False
+        return True
 
     def _render(self, sha256: str) -> None:
         state = self.progress[sha256]
@@ -262,6 +288,8 @@ class ReaderQueue:
         except Exception as exc:  # a bad page must not stop the queue
             state.error = str(exc)
             log.error("reader: could not render %s: %s", sha256[:16], exc)
+        if self.pending():
+            return  # the last one of the queue rebuilds the site, once
         try:
             self.on_done()
         except Exception:  # the next load or render tries the rebuild again

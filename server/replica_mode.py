@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from server.publish import Publisher
 from server.settings import Settings
 from server.site import LiveSite
 from server.storage.records import Records
@@ -12,7 +13,9 @@ from server.storage.replica_sync import ReplicaSync
 log = logging.getLogger("bilang_karyo")
 
 
-def replica_sync_for(settings: Settings, records: Records, live: LiveSite) -> ReplicaSync | None:
+def replica_sync_for(
+    settings: Settings, records: Records, live: LiveSite, publisher: Publisher
+) -> ReplicaSync | None:
     """With PostgreSQL: the replica's sync, caught up once (None in the single-machine mode).
 
     An unreachable database does not stop the start: the replica serves its guides/ as they
@@ -23,7 +26,8 @@ def replica_sync_for(settings: Settings, records: Records, live: LiveSite) -> Re
     from server.storage.replica_files import ReplicaFiles
 
     assert isinstance(records, PostgresRecords) and isinstance(live.store, ReplicaFiles)
-    sync = ReplicaSync(records, live.store, settings.guides_dir, live.reload)
+    # The site is shown the catalog as guides/ now holds it, as after a publish here.
+    sync = ReplicaSync(records, live.store, settings.guides_dir, publisher.show)
     try:
         sync.catch_up()
     except Exception as exc:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from server.assets import Assets
-from server.catalog import Catalog, CatalogError, FileCache, GuideFile, load_catalog
+from server.catalog import Catalog, CatalogError, GuideFile
 from server.guide_text import GuideText, TextError, TextStore
 from server.i18n import LANGS, lang_prefix
 from server.manifest import FAVICON_URL, MANIFEST_TYPE, favicon, manifest_url, web_manifest
@@ -228,10 +228,11 @@ class ReloadStatus:
 
 
 class LiveSite:
-    """Holds the current `Site`; a reload builds a new one and swaps it in whole.
+    """Holds the current `Site`; showing a new catalog builds a new one and swaps it in whole.
 
     Readers take `live.site` once per request and so never see a half-built
-    site. A catalog that fails to load leaves the last good one serving.
+    site. The publisher hands it each catalog it loads (`show`); one that fails
+    to load (`refuse`) leaves the last good one serving.
     """
 
     def __init__(
@@ -243,7 +244,6 @@ class LiveSite:
         assets: Assets,
         reader: ReaderStore | None = None,
         texts: TextStore | None = None,
-        max_file_bytes: int | None = None,
     ) -> None:
         self.guides_dir = guides_dir
         self.office = office
@@ -259,35 +259,42 @@ class LiveSite:
         # Set by create_app once the database is open; None builds pages without notices.
         self.notice_store: NoticeStore | None = None
         self.status = ReloadStatus()
-        self._cache = FileCache(max_file_bytes)
+        # Builds come from the publisher (a request or the watcher's thread) and from the
+        # background renders, texts and notice checks: one at a time, so that an older
+        # build never replaces a newer one.
         self._lock = threading.Lock()
-        # Each finished render rebuilds the site, so that its guide page shows the reader.
+        self._site: Site | None = None
+        self._built_from: tuple[object, ...] | None = None  # what `_site` was built from
+        # Versions whose pages are missing (made before the reader, or a render that failed)
+        # are rendered here in the background; the site is built once the queue is empty.
         self.reader_queue = (
             ReaderQueue(reader, self._read_blob, self.rebuild) if reader is not None else None
         )
-        self.site = build_site(Catalog(guides=()), office, renderer, assets, reader)
 
-    def reload(self) -> bool:
-        """Load the catalog from disk; True when the new one is now served."""
+    @property
+    def site(self) -> Site:
+        """What the public routes serve now (pages without guides until a catalog loads)."""
+        site = self._site
+        if site is None:
+            with self._lock:
+                if self._site is None:
+                    self._show(Catalog(guides=()))
+                site = self._site
+            assert site is not None
+        return site
+
+    @property
+    def loaded(self) -> bool:
+        """A catalog has been shown: from now on a bad file keeps the last good one."""
+        return self.status.last_success_at is not None
+
+    def show(self, catalog: Catalog, skipped: Sequence[str] = ()) -> bool:
+        """Serve `catalog`; False when the site served already shows exactly this (nothing is
+        built then). `skipped`: the files left out of it, each with its reason."""
+        for warning in catalog.warnings:
+            log.warning("catalog: %s", warning)
         with self._lock:
-            # With no good catalog yet (the server starting), a bad PDF is left out and
-            # the rest served; later, any bad file keeps the last good catalog serving.
-            skipped: list[str] | None = [] if self.status.last_success_at is None else None
-            try:
-                catalog = load_catalog(self.guides_dir, self.store, self._cache, skipped)
-            except Exception as exc:
-                # CatalogError names the file and the reason; OSError is a PDF that cannot be
-                # read or no room to store it (a full disk); anything else is our own bug,
-                # which must not stop the site either.
-                if not isinstance(exc, CatalogError | OSError):
-                    log.exception("catalog load failed unexpectedly")
-                self.status.last_error = str(exc) or type(exc).__name__
-                self.status.last_error_at = datetime.now(UTC)
-                log.error("catalog not loaded, still serving the last good one: %s", exc)
-                return False
-            for warning in catalog.warnings:
-                log.warning("catalog: %s", warning)
-            self.site = self._build(catalog)
+            built = self._show(catalog)
             if skipped:
                 self.status.last_error = "; ".join(skipped)
                 self.status.last_error_at = datetime.now(UTC)
@@ -297,9 +304,22 @@ class LiveSite:
                 self.status.last_error_at = None
             self.status.last_success_at = datetime.now(UTC)
             self.status.reloads += 1
+        if built:
             log.info("catalog %s loaded: %d guides", catalog.version, len(catalog.guides))
         self._queue_renders(catalog)
-        return True
+        return built
+
+    def refuse(self, problem: Exception) -> None:
+        """The catalog could not be loaded: the last good one keeps serving, /healthz says why.
+
+        CatalogError names the file and the reason; OSError is a PDF that cannot be read or
+        no room to store it (a full disk); anything else is our own bug, which must not stop
+        the site either."""
+        if not isinstance(problem, CatalogError | OSError):
+            log.error("catalog load failed unexpectedly", exc_info=problem)
+        self.status.last_error = str(problem) or type(problem).__name__
+        self.status.last_error_at = datetime.now(UTC)
+        log.error("catalog not loaded, still serving the last good one: %s", problem)
 
     @property
     def root(self) -> SiteRoot:
@@ -307,9 +327,11 @@ class LiveSite:
         return self.renderer.root
 
     def rebuild(self) -> None:
-        """Build the current catalog again, now that more of its pages are rendered."""
+        """Build the current catalog again if more of its pages or texts are ready, or the
+        notices changed; nothing is built when the site would come out the same."""
         with self._lock:
-            self.site = self._build(self.site.catalog)
+            if self._site is not None:
+                self._show(self._site.catalog)
 
     def notices_changed(self) -> bool:
         """A notice was added or removed (here or by the CLI), or one started or ended."""
@@ -333,21 +355,35 @@ class LiveSite:
             return board_from(self.notice_store)
         except (DatabaseProblem, OSError) as exc:
             log.warning("notices not read, the pages keep the ones they had: %s", exc)
-            return self.site.board
+            return self._site.board if self._site else None
 
-    def _build(self, catalog: Catalog) -> Site:
+    def _show(self, catalog: Catalog) -> bool:
+        """Build the site for `catalog` unless the one served was built from the same. Call
+        with the lock held."""
         failed = self.reader_queue.failed() if self.reader_queue else frozenset()
         texts = self._texts(catalog)
         board = self._notice_board()
+        built_from = (
+            catalog.version,
+            tuple(guide.in_catalog for guide in catalog.guides),
+            frozenset(current_editions(catalog, self.reader)),
+            failed & {f.sha256 for f in catalog.files()},
+            frozenset(texts),
+            (board.revision, board.key(board.built_at)) if board else None,
+        )
+        if self._site is not None and built_from == self._built_from:
+            return False
         site = build_site(
             catalog, self.office, self.renderer, self.assets, self.reader, failed, texts, board
         )
         # A worker generated from the previous build may still be installing and fetch its
         # search index; keep that one generation answering, so its install does not fail.
-        previous = self.site
-        for index in previous.search.values():
-            site.responses.setdefault(index.url, previous.responses[index.url])
-        return site
+        previous = self._site
+        if previous is not None:
+            for index in previous.search.values():
+                site.responses.setdefault(index.url, previous.responses[index.url])
+        self._site, self._built_from = site, built_from
+        return True
 
     def _texts(self, catalog: Catalog) -> dict[str, GuideText]:
         if self.texts is None:

@@ -27,14 +27,11 @@ def is_relevant(change: Change, path: str) -> bool:
 
 
 async def watch_guides(
-    live: LiveSite,
-    stop: anyio.Event,
-    step_ms: int = 50,
-    refresh: Callable[[], bool] | None = None,
+    live: LiveSite, stop: anyio.Event, refresh: Callable[[], bool], step_ms: int = 50
 ) -> None:
-    """`refresh` reloads the site; the app passes one that first records dropped PDFs
-    as versions through the publishing path (see folder_sync.py)."""
-    reload = refresh or live.reload
+    """`refresh` records dropped PDFs as versions through the publishing path and hands
+    the catalog to `live` (FolderSync.refresh in folder_sync.py)."""
+    reload = refresh
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(_retry_while_broken, live, stop, reload)
         while not stop.is_set():

@@ -17,7 +17,7 @@ def store(tmp_path: Path) -> LocalGuideFiles:
 
 
 def test_loads_the_sample_guides_in_page_order(guides_dir: Path, store: LocalGuideFiles) -> None:
-    catalog = load_catalog(guides_dir, store)
+    catalog = load_catalog(guides_dir)
     assert [g.slug for g in catalog.guides] == [
         "antrian-paspor",
         "pembuatan-paspor",
@@ -29,43 +29,43 @@ def test_loads_the_sample_guides_in_page_order(guides_dir: Path, store: LocalGui
 
 
 def test_files_carry_their_hash_size_and_pages(guides_dir: Path, store: LocalGuideFiles) -> None:
-    catalog = load_catalog(guides_dir, store)
+    catalog = load_catalog(guides_dir)
     for gfile in catalog.files():
         data = (guides_dir / gfile.filename).read_bytes()
         assert gfile.sha256 == hashlib.sha256(data).hexdigest()
         assert gfile.size == len(data)
         assert gfile.pages >= 1
         assert gfile.sha256[:16] in gfile.url
-        # Served bytes come from the content-addressed store, not from guides/.
-        assert store.path_for(gfile.sha256).read_bytes() == data
+        # Loading only reads: storing the files is publishing's (publish.py, folder_sync.py).
+        assert not store.has(gfile.sha256)
 
 
 def test_version_changes_only_when_content_changes(
     guides_dir: Path, store: LocalGuideFiles
 ) -> None:
-    first = load_catalog(guides_dir, store).version
-    assert load_catalog(guides_dir, store).version == first
+    first = load_catalog(guides_dir).version
+    assert load_catalog(guides_dir).version == first
     (guides_dir / "antrian-paspor.id.pdf").write_bytes(make_pdf("Versi baru"))
-    assert load_catalog(guides_dir, store).version != first
+    assert load_catalog(guides_dir).version != first
 
 
 def test_half_copied_pdf_is_refused(guides_dir: Path, store: LocalGuideFiles) -> None:
     data = make_pdf("Baru")
     (guides_dir / "antrian-paspor.id.pdf").write_bytes(data[: len(data) // 2])
     with pytest.raises(CatalogError, match=r"antrian-paspor\.id\.pdf: .*incomplete"):
-        load_catalog(guides_dir, store)
+        load_catalog(guides_dir)
 
 
 def test_removed_file_drops_that_language(guides_dir: Path, store: LocalGuideFiles) -> None:
     (guides_dir / "izin-tinggal.en.pdf").unlink()
-    catalog = load_catalog(guides_dir, store)
+    catalog = load_catalog(guides_dir)
     assert set(catalog.guide("izin-tinggal").files) == {"id"}  # type: ignore[union-attr]
     assert any("izin-tinggal.en.pdf" in w and "missing" in w for w in catalog.warnings)
 
 
 def test_guide_without_any_file_is_not_shown(guides_dir: Path, store: LocalGuideFiles) -> None:
     (guides_dir / "antrian-paspor.id.pdf").unlink()
-    catalog = load_catalog(guides_dir, store)
+    catalog = load_catalog(guides_dir)
     assert catalog.guide("antrian-paspor") is None
 
 
@@ -73,7 +73,7 @@ def test_dropped_pdf_named_by_convention_becomes_a_guide(
     guides_dir: Path, store: LocalGuideFiles
 ) -> None:
     (guides_dir / "visa-kunjungan.id.pdf").write_bytes(make_pdf("Visa"))
-    catalog = load_catalog(guides_dir, store)
+    catalog = load_catalog(guides_dir)
     guide = catalog.guide("visa-kunjungan")
     assert guide is not None and not guide.in_catalog
     assert guide.title["id"] == "Visa kunjungan"
@@ -82,7 +82,7 @@ def test_dropped_pdf_named_by_convention_becomes_a_guide(
 
 def test_dropped_second_language_joins_its_guide(guides_dir: Path, store: LocalGuideFiles) -> None:
     (guides_dir / "antrian-paspor.en.pdf").write_bytes(make_pdf("Queue"))
-    guide = load_catalog(guides_dir, store).guide("antrian-paspor")
+    guide = load_catalog(guides_dir).guide("antrian-paspor")
     assert guide is not None and set(guide.files) == {"id", "en"}
 
 
@@ -90,7 +90,7 @@ def test_badly_named_pdf_is_ignored_with_a_warning(
     guides_dir: Path, store: LocalGuideFiles
 ) -> None:
     (guides_dir / "Panduan Baru.pdf").write_bytes(make_pdf())
-    catalog = load_catalog(guides_dir, store)
+    catalog = load_catalog(guides_dir)
     assert len(catalog.guides) == 4
     assert any("Panduan Baru.pdf: ignored" in w for w in catalog.warnings)
 
@@ -102,20 +102,20 @@ def test_link_out_of_the_guides_folder_is_not_served(
     outside.write_bytes(make_pdf("Rahasia"))
     (guides_dir / "antrian-paspor.id.pdf").unlink()
     os.symlink(outside, guides_dir / "antrian-paspor.id.pdf")
-    assert load_catalog(guides_dir, store).guide("antrian-paspor") is None
+    assert load_catalog(guides_dir).guide("antrian-paspor") is None
 
 
 def test_missing_catalog_file_is_an_error(guides_dir: Path, store: LocalGuideFiles) -> None:
     (guides_dir / "catalog.toml").unlink()
     with pytest.raises(CatalogError, match=r"catalog\.toml: not found"):
-        load_catalog(guides_dir, store)
+        load_catalog(guides_dir)
 
 
 def test_unchanged_files_are_not_read_again(
     guides_dir: Path, store: LocalGuideFiles, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = FileCache()
-    load_catalog(guides_dir, store, cache)
+    load_catalog(guides_dir, cache)
     reads: list[Path] = []
     original = Path.read_bytes
 
@@ -125,5 +125,5 @@ def test_unchanged_files_are_not_read_again(
 
     monkeypatch.setattr(Path, "read_bytes", counting_read)
     (guides_dir / "antrian-paspor.id.pdf").write_bytes(make_pdf("Baru"))
-    load_catalog(guides_dir, store, cache)
+    load_catalog(guides_dir, cache)
     assert [p.name for p in reads] == ["antrian-paspor.id.pdf"]

@@ -35,7 +35,7 @@ def publisher(guides_dir: Path, tmp_path: Path) -> Publisher:
 
 def served(guides_dir: Path, tmp_path: Path, slug: str, lang: str) -> str:
     """The sha256 the site would serve now, read the way the site reads it."""
-    catalog = load_catalog(guides_dir, LocalGuideFiles(tmp_path / "served-blobs"))
+    catalog = load_catalog(guides_dir)
     guide = catalog.guide(slug)
     assert guide is not None, f"{slug} is not served"
     return guide.files[lang].sha256
@@ -125,14 +125,14 @@ def test_retire_hides_the_guide_and_keeps_its_files(
     publisher: Publisher, guides_dir: Path, tmp_path: Path
 ) -> None:
     publisher.set_retired("pembuatan-paspor", "budi")
-    catalog = load_catalog(guides_dir, LocalGuideFiles(tmp_path / "b"))
+    catalog = load_catalog(guides_dir)
     assert catalog.guide("pembuatan-paspor") is None
     # Not even as a "dropped" file: the retired entry still owns it.
     assert not any("pembuatan-paspor" in w for w in catalog.warnings)
     assert (guides_dir / "pembuatan-paspor.id.pdf").exists()
 
     publisher.set_retired("pembuatan-paspor", "budi", retired=False)
-    assert load_catalog(guides_dir, LocalGuideFiles(tmp_path / "b")).guide("pembuatan-paspor")
+    assert load_catalog(guides_dir).guide("pembuatan-paspor")
 
 
 def test_edit_and_reorder_rewrite_the_catalog(publisher: Publisher, guides_dir: Path) -> None:

@@ -21,7 +21,6 @@ from server.app import create_app
 from server.catalog import load_catalog
 from server.journal import PAUSE_ENV
 from server.settings import PROJECT_ROOT, Settings
-from server.storage.local_files import LocalGuideFiles
 from server.storage.sqlite_db import DB_NAME
 from tests.conftest import start_server
 from tests.pdfs import make_pdf
@@ -71,7 +70,7 @@ def kill(process: subprocess.Popen[bytes]) -> None:
 
 def served_now(guides_dir: Path, tmp_path: Path, slug: str, lang: str) -> str | None:
     """What a reader loading guides/ right now would serve, before any recovery."""
-    catalog = load_catalog(guides_dir, LocalGuideFiles(tmp_path / "reader-blobs"))
+    catalog = load_catalog(guides_dir)
     guide = catalog.guide(slug)
     return guide.files[lang].sha256 if guide and lang in guide.files else None
 
@@ -175,7 +174,7 @@ def test_new_guide_killed_mid_publish(
     assert served_now(guides_dir, tmp_path, "visa-kunjungan", "en") in {None, new}
     expected = new if point in DECIDED else None
     assert restart_and_read(settings, "visa-kunjungan", "en") == expected
-    catalog = json.dumps(load_catalog(guides_dir, LocalGuideFiles(tmp_path / "b")).warnings)
+    catalog = json.dumps(load_catalog(guides_dir).warnings)
     assert "visa-kunjungan" not in catalog, "no half-added guide may be left behind"
 
 

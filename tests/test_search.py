@@ -23,8 +23,8 @@ from server.search import (
     search_index,
 )
 from server.settings import PWA_DIR
-from server.storage.local_files import LocalGuideFiles
 from server.text_extract import extract
+from tests.conftest import refresh_guides
 
 ENTRIES = [
     SearchEntry("izin-tinggal", "Izin Tinggal", "", "", "Izin Tinggal\nITK ITAS ITAP", "id"),
@@ -135,7 +135,7 @@ def test_the_index_url_carries_its_hash_and_changes_with_the_text() -> None:
 def test_entries_are_the_sections_of_each_text_in_its_language(
     guides_dir: Path, tmp_path: Path
 ) -> None:
-    catalog = load_catalog(guides_dir, LocalGuideFiles(tmp_path / "blobs"))
+    catalog = load_catalog(guides_dir)
     izin = catalog.guide("izin-tinggal")
     assert izin is not None
     sha = izin.files["en"].sha256
@@ -192,11 +192,11 @@ def test_previous_index_stays_for_one_build(client: TestClient, guides_dir: Path
 
     first = index_url()
     catalog.write_text(catalog.read_text().replace("Pembuatan Paspor", "Paspor Baru", 1))
-    assert live.reload()
+    assert refresh_guides(client)
     second = index_url()
     assert second != first
     assert client.get(first).status_code == 200
     catalog.write_text(catalog.read_text().replace("Paspor Baru", "Paspor Lagi", 1))
-    assert live.reload()
+    assert refresh_guides(client)
     assert client.get(second).status_code == 200
     assert client.get(first).status_code == 404

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.settings import Settings
 from server.site import LiveSite
+from tests.conftest import refresh_guides
 from tests.pdfs import make_pdf
 
 IDENTITY = {"Accept-Encoding": "identity"}
@@ -94,11 +95,11 @@ def test_the_worker_knows_every_current_guide_file(client: TestClient) -> None:
 
 def test_a_changed_guide_makes_a_new_worker(client: TestClient, guides_dir: Path) -> None:
     before, build_before = worker(client)
-    live_site(client).reload()
+    refresh_guides(client)
     assert worker(client)[0] == before, "reloading the same guides keeps the same worker"
 
     (guides_dir / "antrian-paspor.id.pdf").write_bytes(make_pdf("Antrian paspor, baru"))
-    assert live_site(client).reload()
+    assert refresh_guides(client)
     after, build_after = worker(client)
     assert after != before
     assert build_after["version"] != build_before["version"]

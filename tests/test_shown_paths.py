@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.settings import Settings
 from server.shown_paths import ShownPaths
+from tests.conftest import refresh_guides
 
 
 def test_paths_are_named_by_their_folder() -> None:
@@ -34,7 +35,7 @@ def test_healthz_and_public_pages_show_no_server_path(settings: Settings, tmp_pa
     with TestClient(app) as client:
         # A catalog broken by hand: the last good one keeps serving, /healthz says why.
         (settings.guides_dir / "catalog.toml").write_text("[[guide]\n", encoding="utf-8")
-        app.fallback.state.live.reload()  # type: ignore[attr-defined]
+        refresh_guides(client)
         health = client.get("/healthz")
         body = health.text
         assert health.json()["status"] == "degraded"

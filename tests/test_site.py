@@ -18,7 +18,7 @@ from server.catalog import load_catalog
 from server.i18n import format_size
 from server.settings import Settings
 from server.site import LiveSite, build_site
-from tests.conftest import with_sample_reader
+from tests.conftest import refresh_guides, with_sample_reader
 from tests.pdfs import make_pdf
 from tests.test_reader import scanned_pdf
 
@@ -71,7 +71,7 @@ def test_until_its_pages_are_rendered_a_guide_page_offers_the_pdf_with_a_note(
     settings: Settings,
 ) -> None:
     live = create_live_site(settings)  # its reader store is empty: nothing rendered yet
-    catalog = load_catalog(settings.guides_dir, live.store)
+    catalog = load_catalog(settings.guides_dir)
     site = build_site(catalog, live.office, live.renderer, live.assets, live.reader)
     html = site.responses["/guides/izin-tinggal"].body.decode()
     assert "Halaman panduan sedang disiapkan" in html
@@ -85,7 +85,7 @@ def test_a_pdf_whose_pages_could_not_be_made_is_offered_without_a_promise(
     settings: Settings,
 ) -> None:
     live = create_live_site(settings)
-    catalog = load_catalog(settings.guides_dir, live.store)
+    catalog = load_catalog(settings.guides_dir)
     failed = frozenset({catalog.files()[0].sha256})
     slug = catalog.files()[0].slug
     site = build_site(catalog, live.office, live.renderer, live.assets, live.reader, failed)
@@ -186,7 +186,7 @@ def test_a_new_version_is_rendered_and_its_old_pages_are_no_longer_served(
     live = live_of(rendered)
     old = guide_files(rendered)["pembuatan-paspor.id"]
     (settings.guides_dir / "pembuatan-paspor.id.pdf").write_bytes(make_pdf("Edisi baru", 3))
-    assert live.reload()
+    assert refresh_guides(rendered)
     wait_until_rendered(live)
     new = guide_files(rendered)["pembuatan-paspor.id"]
     assert new["sha256"] != old["sha256"] and len(new["reader"]) == 3
@@ -201,7 +201,7 @@ def test_a_scanned_guide_reads_as_images_without_text_or_error(
 ) -> None:
     live = live_of(rendered)
     (settings.guides_dir / "pembuatan-paspor.id.pdf").write_bytes(scanned_pdf(tmp_path))
-    assert live.reload()
+    assert refresh_guides(rendered)
     wait_until_rendered(live)
     html = rendered.get("/guides/pembuatan-paspor").text
     assert 'alt="Halaman 1 dari 1"' in html

@@ -207,25 +207,26 @@ def test_a_change_that_fails_half_way_records_nothing(records: Records) -> None:
     assert told == []
 
 
-def test_versions_are_numbered_per_language_and_the_newest_is_current(records: Records) -> None:
-    assert records.versions.next_number("paspor", "id") == 1
+def test_the_newest_version_of_each_file_is_current(records: Records) -> None:
+    assert records.versions.latest() == {} and records.versions.pages_of("a" * 64) is None
     pending_id = records.journal.add_pending("{}")
     with records.journal.finish(pending_id) as change:
         for lang, number, sha in (("id", 1, "a"), ("id", 2, "b"), ("en", 1, "c"), ("id", 3, "a")):
             change.add_version(version("paspor", lang, number, sha * 64))
     current = records.versions.current("paspor", "id")
     assert current is not None and (current.number, current.sha256) == (3, "a" * 64)
-    assert records.versions.next_number("paspor", "id") == 4
-    assert records.versions.next_number("paspor", "en") == 2
     assert records.versions.current("visa", "id") is None
     got = records.versions.get("paspor", "id", 2)
     assert got is not None and replace(got, id=0) == replace(
         version("paspor", "id", 2, "b" * 64), created_at=got.created_at
     )
-    assert records.versions.current_hashes() == {
-        ("paspor", "id"): "a" * 64,
-        ("paspor", "en"): "c" * 64,
+    latest = records.versions.latest()
+    assert {key: (v.number, v.sha256) for key, v in latest.items()} == {
+        ("paspor", "id"): (3, "a" * 64),
+        ("paspor", "en"): (1, "c" * 64),
     }
+    assert latest["paspor", "id"] == current
+    assert records.versions.pages_of("b" * 64) == 2 and records.versions.pages_of("d" * 64) is None
     assert records.versions.hashes() == {"a" * 64, "b" * 64, "c" * 64}
     assert [v.number for v in records.versions.history("paspor")] == [3, 1, 2, 1]
 

@@ -1,4 +1,4 @@
-"""The embedded publish lock: an flock on a file in the data folder, re-entrant within a process."""
+"""The embedded publish lock: a thread lock within the process and an flock in the data folder."""
 
 from __future__ import annotations
 
@@ -11,31 +11,24 @@ from pathlib import Path
 
 
 class LocalPublishLock:
-    """One writer of `guides/` at a time, across threads and processes (an flock).
+    """One writer of `guides/` and the file store at a time, across threads and processes.
 
-    Re-entrant within a process, so a publish may reload the site while it holds it.
+    The thread lock orders the admin's request threads and the watcher's thread within
+    this process; the flock orders this process with the CLI's. It is not re-entrant:
+    the publisher hands the new catalog to the site itself, with nothing calling back.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._rlock = threading.RLock()
-        self._depth = 0
-        self._fd: int | None = None
+        self._thread_lock = threading.Lock()
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
-        with self._rlock:
-            if self._depth == 0:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                self._fd = fd
-            self._depth += 1
+        with self._thread_lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
                 yield
             finally:
-                self._depth -= 1
-                if self._depth == 0 and self._fd is not None:
-                    fcntl.flock(self._fd, fcntl.LOCK_UN)
-                    os.close(self._fd)
-                    self._fd = None
+                os.close(fd)  # closing releases the flock

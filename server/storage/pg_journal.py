@@ -73,6 +73,20 @@ class PostgresVersions:
             ).fetchone()
         return int(row["n"]) if row else 1
 
+    def latest(self) -> dict[tuple[str, str], Version]:
+        with self.db.connect() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT ON (slug, lang) * FROM versions ORDER BY slug, lang, number DESC"
+            ).fetchall()
+        return {(row["slug"], row["lang"]): _version(row) for row in rows}
+
+    def pages_of(self, sha256: str) -> int | None:
+        with self.db.connect() as conn:
+            row = conn.execute(
+                "SELECT pages FROM versions WHERE sha256 = %s LIMIT 1", (sha256,)
+            ).fetchone()
+        return int(row["pages"]) if row else None
+
     def hashes(self) -> set[str]:
         with self.db.connect() as conn:
             return {row["sha256"] for row in conn.execute("SELECT DISTINCT sha256 FROM versions")}

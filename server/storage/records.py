@@ -116,12 +116,13 @@ class VersionRecords(Protocol):
         """The newest version of the guide's file in `lang`."""
         ...
 
-    def current_hashes(self) -> dict[tuple[str, str], str]:
-        """(slug, lang) -> the sha256 of the newest version."""
+    def latest(self) -> dict[tuple[str, str], Version]:
+        """(slug, lang) -> the newest version of each guide file: what guides/ should hold."""
         ...
 
-    def next_number(self, slug: str, lang: str) -> int:
-        """The number the next version of the guide's file in `lang` gets."""
+    def pages_of(self, sha256: str) -> int | None:
+        """The page count recorded when these bytes were published (checked then); None
+        when no version has them."""
         ...
 
     def hashes(self) -> set[str]:
@@ -249,8 +250,8 @@ CatalogListener = Callable[[], None]
 
 class PublishLock(Protocol):
     def held(self) -> AbstractContextManager[None]:
-        """Held by one publisher at a time, across processes (and replicas); re-entrant
-        within a process. Every change to the guide files and the journal happens under it."""
+        """Held by one publisher at a time, across threads, processes (and replicas); not
+        re-entrant. Every change to the guide files and the journal happens under it."""
         ...
 
 

@@ -71,19 +71,19 @@ class ReplicaSync:
     def catch_up(self) -> bool:
         """Bring guides/ to the newest published catalog and reload the site; True if a
         newer catalog was published since the last time."""
-        with self._catching_up:
-            with self.records.publish_lock.local():
-                version = self.records.journal.catalog_version()
-                self.status.newest = max(self.status.newest, version)
-                if version == 0 or version == self.status.version:
-                    return False
-                latest = self.records.journal.latest_catalog()
-                wanted = self._wanted_files(latest.text if latest else "")
-                for sha256 in set(wanted.values()):
-                    self.files.fetch(sha256)  # all of them, before anything changes
-                self._write(wanted, latest.text if latest else None)
+        with self._catching_up, self.records.publish_lock.local():
+            version = self.records.journal.catalog_version()
+            self.status.newest = max(self.status.newest, version)
+            if version == 0 or version == self.status.version:
+                return False
+            latest = self.records.journal.latest_catalog()
+            wanted = self._wanted_files(latest.text if latest else "")
+            for sha256 in set(wanted.values()):
+                self.files.fetch(sha256)  # all of them, before anything changes
+            self._write(wanted, latest.text if latest else None)
             # Also when guides/ was already written (a publish by this replica, or by the
-            # CLI on this machine): the site reloads only what changed.
+            # CLI on this machine). Still holding this process's lock: what the site is
+            # shown is what was just written. The site builds only if the catalog changed.
             self.on_change()
             self.status.version = version
             self.status.problem = ""

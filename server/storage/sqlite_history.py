@@ -53,20 +53,20 @@ class SqliteVersions:
             ).fetchone()
         return _version(row) if row else None
 
-    def current_hashes(self) -> dict[tuple[str, str], str]:
+    def latest(self) -> dict[tuple[str, str], Version]:
         with self.db.transaction() as conn:
             rows = conn.execute(
-                "SELECT slug, lang, sha256 FROM versions v WHERE number = ("
+                "SELECT * FROM versions v WHERE number = ("
                 " SELECT MAX(number) FROM versions w WHERE w.slug = v.slug AND w.lang = v.lang)"
             ).fetchall()
-        return {(row["slug"], row["lang"]): row["sha256"] for row in rows}
+        return {(row["slug"], row["lang"]): _version(row) for row in rows}
 
-    def next_number(self, slug: str, lang: str) -> int:
+    def pages_of(self, sha256: str) -> int | None:
         with self.db.transaction() as conn:
             row = conn.execute(
-                "SELECT MAX(number) FROM versions WHERE slug = ? AND lang = ?", (slug, lang)
+                "SELECT pages FROM versions WHERE sha256 = ? LIMIT 1", (sha256,)
             ).fetchone()
-        return int(row[0] or 0) + 1
+        return int(row[0]) if row else None
 
     def hashes(self) -> set[str]:
         with self.db.transaction() as conn:
