@@ -61,7 +61,7 @@ def start_replica(
         folder / "data",
         folder / "server.log",
         extra_env=replica_env(database_url),
-        timeout=60,
+        timeout=120,
         root_path=None,  # under the office's path, as behind the example nginx
     )
 
