@@ -9,11 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx2
 import psycopg
 
 from server.settings import PROJECT_ROOT
+from tests.admin_client import form_value
 from tests.pdfs import make_pdf
 from tests.postgres_server import PostgresCluster
+from tests.replicas import base, served_files, start_replica
 
 
 def cli(
@@ -66,16 +69,20 @@ def test_an_install_is_copied_whole_into_an_empty_database(
     assert "catalog version 1" in done.stdout
 
     with psycopg.connect(database_url) as conn:
-        assert (
-            conn.execute(
-                "SELECT slug, lang, number, sha256, action FROM versions ORDER BY id"
-            ).fetchall()
-            == versions
-        )
-        assert (
-            conn.execute("SELECT id, actor, action, guide FROM audit ORDER BY id").fetchall()
-            == audit
-        )
+        found = conn.execute(
+            "SELECT slug, lang, number, sha256, action FROM versions ORDER BY id"
+        ).fetchall()
+        # Every version copied as it was; then the sample PDFs the site never recorded (it
+        # was not started), as its folder watcher would have: one version each.
+        assert found[: len(versions)] == versions
+        current = {(row[0], row[1]): row[3] for row in found}
+        for name in ("antrian-paspor.id.pdf", "izin-tinggal.en.pdf"):
+            slug, lang, _ = name.split(".")
+            expected = hashlib.sha256((guides_dir / name).read_bytes()).hexdigest()
+            assert current[(slug, lang)] == expected
+        logged = conn.execute("SELECT id, actor, action, guide FROM audit ORDER BY id").fetchall()
+        assert logged[: len(audit)] == audit
+        assert {row[1] for row in logged[len(audit) :]} == {"folder"}
         assert [r[0] for r in conn.execute("SELECT name FROM accounts")] == ["tikkim"]
         # Every version's file is there, byte for byte.
         stored: dict[str, bytes] = dict(
@@ -93,7 +100,7 @@ def test_an_install_is_copied_whole_into_an_empty_database(
             "INSERT INTO audit (at, actor, action) VALUES ('2026-12-01T00:00:00', 'x', 'edit')"
         )
         new_id = conn.execute("SELECT MAX(id) FROM audit").fetchone()
-        assert new_id is not None and new_id[0] == audit[-1][0] + 1
+        assert new_id is not None and new_id[0] == logged[-1][0] + 1
         conn.rollback()
 
     again = cli("migrate-data", *common, env={"BILANG_KARYO_DATABASE_URL": database_url})
@@ -156,3 +163,32 @@ def test_check_and_db_check_test_the_connection(
     assert "password authentication failed" in refused.stderr
     assert "wrong" not in refused.stderr.replace("password authentication failed", "")
     assert cli("db", "new", *common, env=env).returncode == 2
+
+
+def test_a_replica_on_the_migrated_database_serves_the_install_and_its_accounts(
+    tmp_path: Path, guides_dir: Path, office_file: Path, database_url: str, sample_reader: Path
+) -> None:
+    common = make_install(tmp_path, guides_dir, office_file)
+    assert (
+        cli("migrate-data", *common, env={"BILANG_KARYO_DATABASE_URL": database_url}).returncode
+        == 0
+    )
+    replica = start_replica(
+        tmp_path / "replica", office_file, database_url, sample_reader, seed=False
+    )
+    try:
+        served = served_files(replica)
+        for (slug, lang), sha256 in served.items():
+            name = f"{slug}.{lang}.pdf"
+            assert hashlib.sha256((guides_dir / name).read_bytes()).hexdigest() == sha256
+        assert len(served) == len(list(guides_dir.glob("*.pdf")))
+        with httpx2.Client(base_url=base(replica), follow_redirects=True, timeout=30) as client:
+            page = client.get("/admin/login")
+            signed = client.post(
+                "/admin/login",
+                data={"token": form_value(page.text, "token"), "name": "tikkim",
+                      "password": "a-long-enough-password-1"},
+            )  # fmt: skip
+            assert signed.status_code == 200 and "tikkim" in signed.text
+    finally:
+        replica.stop()

@@ -3,7 +3,8 @@
 Everything is copied in one transaction into an empty database, or nothing is: the
 accounts, every guide version with its file, the audit log, usage counts, feedback,
 notices and catalog texts, then the catalog of guides/ as the one in force. The
-SQLite file is only read. Sessions and login throttling are not copied (staff sign in
+SQLite file is only read. PDFs of guides/ that no version holds yet are recorded as the
+site would at its next start. Sessions and login throttling are not copied (staff sign in
 again); reader pages and text versions are made again by each replica.
 """
 
@@ -16,8 +17,11 @@ from pathlib import Path
 from server.catalog_file import CATALOG_NAME
 from server.storage.files import sha256_hex
 from server.storage.pg_db import Connection, Postgres
-from server.storage.pg_journal import announce, save_snapshot
-from server.storage.rows import utc_now
+from server.storage.pg_journal import add_audit, announce, insert_version, save_snapshot
+from server.storage.rows import AuditRecord, Version, utc_now
+
+# Who the versions of files found in guides/ are recorded by (as the folder watcher does).
+FOLDER_ACTOR = "folder"
 
 SQLITE_NAME = "bilang-karyo.sqlite3"
 SECRET_NAME = "secret.key"
@@ -85,6 +89,7 @@ def migrate(data_dir: Path, guides_dir: Path, db: Postgres) -> Copied:
             copied.rows["catalog_snapshots"] = _count(conn, "catalog_snapshots")
             catalog = guides_dir / CATALOG_NAME
             text = catalog.read_text(encoding="utf-8") if catalog.exists() else ""
+            copied.rows["versions"] += _record_folder_files(conn, guides_dir, text)
             digest = save_snapshot(conn, text, utc_now())
             secret = data_dir / SECRET_NAME
             if secret.exists():
@@ -97,6 +102,49 @@ def migrate(data_dir: Path, guides_dir: Path, db: Postgres) -> Copied:
     finally:
         sqlite.close()
     return copied
+
+
+def _record_folder_files(conn: Connection, guides_dir: Path, catalog_text: str) -> int:
+    """Files of guides/ no version holds yet (copied in by hand, and the site not started
+    since): recorded as versions, as the site would at its next start; the number recorded.
+    Replicas serve what the versions say, not what one machine's folder holds."""
+    from server.catalog_file import CatalogError, parse_catalog
+    from server.publish_checks import PublishError, check_pdf
+
+    try:
+        entries = parse_catalog(catalog_text, guides_dir / CATALOG_NAME)
+    except CatalogError as exc:
+        raise MigrateError(f"{exc}; fix catalog.toml, then migrate. Nothing was copied.") from None
+    recorded = 0
+    for entry in entries:
+        for lang, name in entry.files.items():
+            path = guides_dir / name
+            if not path.is_file():
+                continue
+            data = path.read_bytes()
+            digest = sha256_hex(data)
+            row = conn.execute(
+                "SELECT sha256, number FROM versions WHERE slug = %s AND lang = %s"
+                " ORDER BY number DESC LIMIT 1",
+                (entry.slug, lang),
+            ).fetchone()
+            if row is not None and row["sha256"] == digest:
+                continue
+            try:
+                pages = check_pdf(data, digest)
+            except PublishError as exc:
+                raise MigrateError(f"{path}: {exc.detail}; nothing was copied") from None
+            number = (row["number"] if row else 0) + 1
+            now, checked = utc_now(), entry.last_checked.isoformat()
+            version = Version(0, entry.slug, number, lang, digest, len(data), pages, now,
+                              FOLDER_ACTOR, "publish", None, checked)  # fmt: skip
+            insert_version(conn, version)
+            old = row["sha256"] if row else ""
+            entry_audit = AuditRecord(FOLDER_ACTOR, "publish", entry.slug, lang, old, digest,
+                                      f"v{number} {name}")  # fmt: skip
+            add_audit(conn, entry_audit, now)
+            recorded += 1
+    return recorded
 
 
 def _require_empty(conn: Connection, db: Postgres) -> None:
