@@ -106,7 +106,10 @@ def create_app(settings: Settings) -> ASGIApp:
     folder = FolderSync(publisher, live.status)
     # A replica first brings guides/ up to what the others published (replica_mode.py).
     sync = replica_sync_for(settings, db, live, publisher)
-    folder.refresh()
+    # Pages missing at start (a new install, files copied in while the server was stopped)
+    # are made in the background: serving soon matters more; the site is built once more
+    # when they are all made.
+    folder.refresh(render=False)
     try:
         remove_orphans(publisher, live)
     except Exception as exc:  # the database unreadable, say: keep everything, serve on

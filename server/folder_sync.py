@@ -23,9 +23,12 @@ class FolderSync:
         self.publisher = publisher
         self.status = status or ReloadStatus()
 
-    def refresh(self) -> bool:
+    def refresh(self, render: bool = True) -> bool:
         """Finish any half-done change, record files dropped into guides/, then hand the
         catalog to the site (built only if it changed); True when the site was built anew.
+
+        A dropped file's pages are made before it goes live; without `render` (the
+        server starting, which must answer soon) the site's queue makes them after.
 
         Nothing here may stop the watcher or the server's start: a locked or damaged
         database, a full disk, a hostile file are reported (`/healthz`: "degraded",
@@ -35,7 +38,7 @@ class FolderSync:
             with self.publisher.lock.held():
                 try:
                     self.publisher.journal.recover()
-                    self._sync()
+                    self._sync(render)
                 except Exception as exc:
                     self._report(exc, "guides/ not recorded as versions yet")
                 else:
@@ -62,7 +65,7 @@ class FolderSync:
         with self.publisher.lock.held():
             return self._sync()
 
-    def _sync(self) -> list[Outcome]:
+    def _sync(self, render: bool = True) -> list[Outcome]:
         outcomes: list[Outcome] = []
         try:
             entries = self.publisher.entries()
@@ -77,7 +80,9 @@ class FolderSync:
                 continue
             slug, lang = owner
             try:
-                outcome = self.publisher.record_folder_file(slug, lang, path, latest.get(owner))
+                outcome = self.publisher.record_folder_file(
+                    slug, lang, path, latest.get(owner), render=render
+                )
             except (OSError, PublishError) as exc:
                 log.warning("%s: not recorded yet: %s", path.name, exc)
                 continue

@@ -302,13 +302,20 @@ class Publisher:
         return Outcome("reorder", "")
 
     def record_folder_file(
-        self, slug: str, lang: str, path: Path, current: Version | None, derive: bool = True
+        self,
+        slug: str,
+        lang: str,
+        path: Path,
+        current: Version | None,
+        derive: bool = True,
+        render: bool = True,
     ) -> Outcome | None:
         """Record a PDF that is in guides/ but not yet a version, as the folder's publish.
 
         The file stays as it is (a copy may still be going on); `None` when it is
-        already the `current` version. `derive`: make its text and pages, as it goes
-        live (not so for a file kept only to be restorable). Call with the lock held.
+        already the `current` version. `derive`: make its text and (with `render`) its
+        pages, as it goes live; not so for a file kept only to be restorable. Call with
+        the lock held.
         """
         if path.stat().st_size > self.max_bytes:
             raise too_large(self.max_bytes)
@@ -320,7 +327,7 @@ class Publisher:
             raise PublishError("pdf_incomplete", "the file changed while it was read")
         pages = self.check(data, digest)
         if derive:
-            self.derive(digest, data, f"{slug}.{lang}")
+            self.derive(digest, data, f"{slug}.{lang}", render)
         self.store.put(data, digest)
         old = current.sha256 if current else ""
         version = _new_version(
@@ -356,10 +363,13 @@ class Publisher:
         self.files.known[sha256] = pages
         return pages
 
-    def derive(self, sha256: str, data: bytes, name: str = "") -> None:
+    def derive(self, sha256: str, data: bytes, name: str = "", render: bool = True) -> None:
         """What the site shows of a version besides its PDF: its text version and its reader
-        pages, made before the version goes live (each once: both stores are by content)."""
+        pages, made before the version goes live (each once: both stores are by content).
+        Without `render`, the site's queue makes the pages in the background."""
         self.make_text(sha256, data)
+        if not render:
+            return
         progress = self.render_progress
 
         def report(done: int, total: int) -> None:

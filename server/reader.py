@@ -222,10 +222,10 @@ class ReaderQueue:
     """Renders editions one at a time in a background thread; serving never waits.
 
     Publishing renders a new version at once (`render_now`), before it goes live;
-    the queue is for versions whose pages are missing otherwise (made before the
-    reader existed, or a render that failed). `on_done` runs once the queue is
-    empty, rendered or failed, so the site can show the pages (or stop saying
-    they are being prepared) with one build, however many were waiting.
+    the queue is for versions whose pages are missing otherwise (at start-up,
+    those made before the reader existed or dropped in while the server was
+    stopped). `on_done` runs after each edition, rendered or failed, so the site
+    can show its pages (or stop saying they are being prepared).
     """
 
     def __init__(
@@ -288,8 +288,6 @@ class ReaderQueue:
         except Exception as exc:  # a bad page must not stop the queue
             state.error = str(exc)
             log.error("reader: could not render %s: %s", sha256[:16], exc)
-        if self.pending():
-            return  # the last one of the queue rebuilds the site, once
         try:
             self.on_done()
         except Exception:  # the next load or render tries the rebuild again

@@ -256,6 +256,9 @@ class LiveSite:
         # existed, and the OCR of scanned ones (slow; they wait for Tikkim's review anyway).
         self._text_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="text")
         self._text_asked: set[str] = set()
+        self._texts_waiting = 0  # texts asked of the pool and not made yet
+        # Counts the texts waiting, from the pool's thread and the publisher's.
+        self._texts_lock = threading.Lock()
         # Set by create_app once the database is open; None builds pages without notices.
         self.notice_store: NoticeStore | None = None
         self.status = ReloadStatus()
@@ -268,7 +271,9 @@ class LiveSite:
         # Versions whose pages are missing (made before the reader, or a render that failed)
         # are rendered here in the background; the site is built once the queue is empty.
         self.reader_queue = (
-            ReaderQueue(reader, self._read_blob, self.rebuild) if reader is not None else None
+            ReaderQueue(reader, self._read_blob, self._background_done)
+            if reader is not None
+            else None
         )
 
     @property
@@ -400,6 +405,8 @@ class LiveSite:
                 continue
             if texts.state(gfile.sha256) in ("missing", "ocr_waiting"):
                 self._text_asked.add(gfile.sha256)
+                with self._texts_lock:
+                    self._texts_waiting += 1
                 self._text_pool.submit(self._make_text, texts, gfile.sha256)
 
     def _make_text(self, texts: TextStore, sha256: str) -> None:
@@ -411,11 +418,23 @@ class LiveSite:
                 texts.make_ocr(sha256, data)
         except (TextError, OSError) as exc:
             log.error("text: the text version of %s could not be made: %s", sha256[:16], exc)
-            return
+        finally:
+            with self._texts_lock:
+                self._texts_waiting -= 1
         try:
-            self.rebuild()
+            self._background_done()
         except Exception:  # the next load tries again
             log.exception("text: rebuilding the site after %s failed", sha256[:16])
+
+    def _background_done(self) -> None:
+        """A text or pages made in the background: the site is built again once all that
+        was waiting is made, so that a start-up's backlog makes one more build, not one
+        for each file."""
+        with self._texts_lock:
+            texts_waiting = self._texts_waiting
+        if texts_waiting or (self.reader_queue is not None and self.reader_queue.pending()):
+            return
+        self.rebuild()
 
     def close(self) -> None:
         self._text_pool.shutdown(wait=False, cancel_futures=True)
