@@ -152,7 +152,14 @@ def test_the_login_throttle_holds_across_both(replicas: tuple[LiveServer, LiveSe
     ("point", "published"),
     # Before the change is journaled it is lost; from then on it is finished, by A's
     # restart (or by whichever replica publishes next); once recorded, B serves it at once.
-    [("blob-stored", False), ("journaled", True), ("recorded", True)],
+    [
+        ("validated", False),
+        ("blob-stored", False),
+        ("journaled", True),
+        ("files-written", True),
+        ("catalog-written", True),
+        ("recorded", True),
+    ],
 )
 def test_kill_a_during_a_publish_and_b_serves_every_read(
     replicas: tuple[LiveServer, LiveServer],
