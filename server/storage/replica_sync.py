@@ -95,12 +95,12 @@ class ReplicaSync:
             entries = parse_catalog(catalog_text, self.guides_dir / CATALOG_NAME)
         except CatalogError as exc:
             raise RuntimeError(f"the published catalog does not parse: {exc}") from exc
-        current = self.records.versions.current_hashes()
+        latest = self.records.versions.latest()
         return {
-            name: current[(entry.slug, lang)]
+            name: latest[(entry.slug, lang)].sha256
             for entry in entries
             for lang, name in entry.files.items()
-            if (entry.slug, lang) in current
+            if (entry.slug, lang) in latest
         }
 
     def _write(self, wanted: dict[str, str], catalog_text: str | None) -> bool:
