@@ -112,10 +112,7 @@ def auth_routes(admin: Admin) -> list[Route]:
         session = await admin.session_of(request)
         if session is None:
             return admin.redirect("/admin/login")
-        try:
-            await admin.checked_form(request, session)
-        except Refused as refused:
-            return admin.refusal(session, refused)
+        await admin.checked_form(request, session)
         await run(admin.sessions.end, session)
         await run(admin.audit.record, session.account, "logout")
         response = admin.redirect("/admin/login?done=logout")

@@ -28,6 +28,8 @@ from server.admin.sessions import (
 )
 from server.audit import AuditLog
 from server.clock import office_time
+from server.errors import BilangKaryoError
+from server.errors import Refused as Refused  # admin modules import it from here
 from server.feedback import FeedbackStore
 from server.guide_text import linked
 from server.i18n import Messages, format_size
@@ -49,20 +51,6 @@ T = TypeVar("T")
 async def run(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Database and disk work runs in a worker thread, off the event loop."""
     return await anyio.to_thread.run_sync(lambda: func(*args, **kwargs))
-
-
-class Refused(Exception):
-    """A request the admin turns down with a page explaining why."""
-
-    def __init__(self, status: int, key: str, detail: str = "") -> None:
-        super().__init__(detail or key)
-        self.status = status
-        self.key = key
-        self.detail = detail
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 @dataclass
@@ -146,20 +134,33 @@ class Admin:
         html = self.env.get_template(template).render(session=session, **context)
         return HTMLResponse(html, status_code=status, headers={**NO_STORE, **(headers or {})})
 
-    def refusal(self, session: Session | None, refused: Refused, **context: Any) -> HTMLResponse:
-        headers = {}
-        if refused.status == 429 and refused.detail.isdigit():
-            headers["Retry-After"] = refused.detail
+    def refusal(
+        self, session: Session | None, refused: BilangKaryoError, **context: Any
+    ) -> HTMLResponse:
+        """The page saying what was refused and why; nothing was changed."""
         return self.page(
-            "admin/refused.html", session, refused.status, headers, refused=refused, **context
+            "admin/refused.html",
+            session,
+            refused.status,
+            refused.headers,
+            refused=refused,
+            **context,
         )
+
+    def refusal_response(self, request: Request, refused: BilangKaryoError) -> Response:
+        """The admin's answer to any refusal raised while handling `request`
+        (see server/error_handler.py), for the account signed in, if any."""
+        return self.refusal(getattr(request.state, "session", None), refused)
 
     def redirect(self, url: str) -> RedirectResponse:
         """See other: `url` is the app's path (`/admin/...`); the public one has the root path."""
         return RedirectResponse(self.root.url(url), status_code=303, headers=NO_STORE)
 
     async def session_of(self, request: Request) -> Session | None:
-        return await run(self.sessions.load, request.cookies.get(SESSION_COOKIE))
+        """The signed-in session, also kept on the request for the page of a refusal."""
+        session = await run(self.sessions.load, request.cookies.get(SESSION_COOKIE))
+        request.state.session = session
+        return session
 
     def set_session_cookie(self, response: Response, request: Request, value: str) -> None:
         response.set_cookie(
@@ -218,14 +219,12 @@ async def limited_form(request: Request, max_body: int) -> FormData:
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
             if received > max_body:
-                raise BodyTooLarge
+                raise Refused(413, "too_large")  # read no further
         return message
 
     limited = Request(request.scope, counting_receive)
     try:
         return await limited.form(max_files=4, max_fields=64, max_part_size=FORM_OVERHEAD)
-    except BodyTooLarge:
-        raise Refused(413, "too_large") from None
     except (HTTPException, MultiPartException) as exc:
         # Too many fields or files, a part over its limit, or a body that is not a form.
         detail = exc.detail if isinstance(exc, HTTPException) else exc.message
@@ -233,3 +232,23 @@ async def limited_form(request: Request, max_body: int) -> FormData:
 
 
 Handler = Callable[[Request, Session], Awaitable[Response]]
+
+
+def staff(admin: Admin, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """Only for a signed-in account; checked before any request body is read.
+
+    A refusal the handler raises is answered by the admin's refusal page, for that
+    account (server/error_handler.py).
+    """
+
+    async def endpoint(request: Request) -> Response:
+        session = await admin.session_of(request)
+        if session is None and request.method != "GET":
+            # A change sent with a forged, expired or signed-out session: say so,
+            # rather than drop the form on the sign-in page without a word.
+            raise Refused(401, "session_ended")
+        if session is None:
+            return admin.redirect(f"/admin/login?next={request.url.path}")
+        return await handler(request, session)
+
+    return endpoint

@@ -1,0 +1,51 @@
+"""The one handler that answers every `BilangKaryoError` a route raises, as its area shows it.
+
+Routes raise and do not catch just to translate: the admin shows its refusal page, the
+feedback form its own page, and every other request (the JSON APIs) gets
+`{"error": detail, "code": key}` with the error's status and headers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from server.errors import BilangKaryoError
+
+log = logging.getLogger("bilang_karyo")
+
+Responder = Callable[[Request, BilangKaryoError], Response]
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def json_refusal(request: Request, error: BilangKaryoError) -> Response:
+    """For scripts and the site's own JavaScript: the key to look up, the details in English."""
+    return JSONResponse(
+        {"error": error.detail or error.key, "code": error.key},
+        error.status,
+        headers={**NO_STORE, **error.headers},
+    )
+
+
+def error_handler(
+    areas: Mapping[str, Responder], default: Responder = json_refusal
+) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """Starlette's exception handler for `BilangKaryoError`: the responder of the area
+    (the longest path prefix of `areas` the request's app path starts with) answers."""
+    prefixes = sorted(areas, key=len, reverse=True)
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        if not isinstance(exc, BilangKaryoError):  # registered for that class only
+            raise exc
+        if exc.status >= 500:
+            log.error("%s %s: %s", request.method, request.url.path, exc)
+        path = request.url.path
+        for prefix in prefixes:
+            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                return areas[prefix](request, exc)
+        return default(request, exc)
+
+    return handle
