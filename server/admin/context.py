@@ -20,6 +20,7 @@ from starlette.types import Message
 
 from server.accounts import Accounts
 from server.admin.sessions import (
+    LOGIN_COOKIE,
     SESSION_COOKIE,
     LoginThrottle,
     Session,
@@ -28,6 +29,7 @@ from server.admin.sessions import (
 )
 from server.audit import AuditLog
 from server.clock import office_time
+from server.cookies import Cookie, CookiePolicy
 from server.errors import BilangKaryoError
 from server.errors import Refused as Refused  # admin modules import it from here
 from server.feedback import FeedbackStore
@@ -41,6 +43,9 @@ from server.site import LiveSite
 from server.usage import UsageStore
 
 NO_STORE = {"Cache-Control": "no-store"}
+# The admin's cookies: the signed-in session, and the sign-in form's CSRF pair.
+SESSION = Cookie(SESSION_COOKIE, "/admin", "Strict")
+LOGIN = Cookie(LOGIN_COOKIE, "/admin", "Strict")
 # Form fields other than the file: titles, summaries, sources and the like.
 FORM_OVERHEAD = 256 * 1024
 
@@ -80,6 +85,7 @@ class Admin:
         self.css = self.css_path.read_bytes()
         self.css_url = f"/admin/admin.{hashlib.sha256(self.css).hexdigest()[:10]}.css"
         self.root = self.live.root
+        self.cookies = CookiePolicy(self.root)
         self.env.globals.update(
             # Links start with `admin_url` (the admin under the site's root path), as
             # redirects do (`redirect`); public pages' links with `root`.
@@ -163,23 +169,10 @@ class Admin:
         return session
 
     def set_session_cookie(self, response: Response, request: Request, value: str) -> None:
-        response.set_cookie(
-            SESSION_COOKIE,
-            value,
-            path=self.root.cookie_path("/admin"),
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-        )
+        self.cookies.set(response, SESSION, value, request.scope)
 
     def clear_session_cookie(self, response: Response, request: Request) -> None:
-        response.delete_cookie(
-            SESSION_COOKIE,
-            path=self.root.cookie_path("/admin"),
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-        )
+        self.cookies.clear(response, SESSION, request.scope)
 
     async def checked_form(
         self, request: Request, session: Session, max_body: int = FORM_OVERHEAD
