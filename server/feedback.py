@@ -34,6 +34,7 @@ class FeedbackError(BilangKaryoError, ValueError):
 
     status = 400
     message_prefix = "feedback_err_"
+    key = "invalid"
 
     def __init__(self, detail: str, code: str = "invalid") -> None:
         super().__init__(detail, code)

@@ -41,6 +41,7 @@ class Refusal(BilangKaryoError):
     """`code` names the applicant's message (feedback_err_<code>); `reason` is for developers."""
 
     message_prefix = "feedback_err_"
+    key = "invalid"
 
     def __init__(
         self, status: int, code: str, reason: str, headers: dict[str, str] | None = None
