@@ -29,15 +29,22 @@ _HTML = re.compile(r"<\s*[a-zA-Z/!?]")
 
 
 class FeedbackError(BilangKaryoError, ValueError):
-    """What was wrong with an answer; `code` picks the message the phone shows (html, long,
-    invalid), the text says it for a developer."""
+    """What was wrong with an answer, or why it cannot be taken now: `code` picks the
+    message the phone shows (feedback_err_<code>: html, long, invalid, size, rate, ...),
+    the text says it for a developer."""
 
     status = 400
     message_prefix = "feedback_err_"
     key = "invalid"
 
-    def __init__(self, detail: str, code: str = "invalid") -> None:
-        super().__init__(detail, code)
+    def __init__(
+        self,
+        detail: str,
+        code: str = "invalid",
+        status: int = 400,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail, code, status=status, headers=headers)
 
     @property
     def code(self) -> str:

@@ -25,7 +25,7 @@ from server.clock import office_today
 from server.db import DatabaseProblem
 from server.error_handler import Responder
 from server.errors import BilangKaryoError
-from server.feedback import MAX_BODY_BYTES, FeedbackStore, parse_answer
+from server.feedback import MAX_BODY_BYTES, FeedbackError, FeedbackStore, parse_answer
 from server.i18n import lang_prefix
 from server.rate_limit import RateLimiter, retry_after
 from server.site import LiveSite
@@ -37,39 +37,19 @@ _NO_STORE = {"Cache-Control": "no-store"}
 _FORM = "application/x-www-form-urlencoded"
 
 
-class Refusal(BilangKaryoError):
-    """`code` names the applicant's message (feedback_err_<code>); `reason` is for developers."""
-
-    message_prefix = "feedback_err_"
-    key = "invalid"
-
-    def __init__(
-        self, status: int, code: str, reason: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(reason, code, status=status, headers=headers)
-
-    @property
-    def code(self) -> str:
-        return self.key
-
-    @property
-    def reason(self) -> str:
-        return self.detail
-
-
 def feedback_routes(
     live: LiveSite, store: FeedbackStore, per_address: RateLimiter, overall: RateLimiter
 ) -> list[Route]:
     async def receive(request: Request) -> Response:
-        """Refusals (`Refusal`, `FeedbackError`) are answered by `feedback_refusal`."""
+        """A refused answer (`FeedbackError`) is told by `feedback_refusal`."""
         as_form = _is_form(request)
         # A declared size first: refused unread, and not counted against the address.
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            raise Refusal(413, "size", f"the body is larger than {MAX_BODY_BYTES} bytes")
+            raise FeedbackError(f"the body is larger than {MAX_BODY_BYTES} bytes", "size", 413)
         _limit(request, per_address, overall)
         if not as_form and _content_type(request) != "application/json":
-            raise Refusal(415, "type", "send application/json or a form")
+            raise FeedbackError("send application/json or a form", "type", 415)
         body = await _read_limited(request)
         data = _decode(body, as_form)
         lang = request.state.lang = "en" if data.get("lang") == "en" else "id"
@@ -80,10 +60,10 @@ def feedback_routes(
         except (DatabaseProblem, sqlite3.Error, OSError) as exc:
             # The phone keeps the answer and sends it again later (feedback.js).
             log.error("feedback not stored: %s", exc)
-            raise Refusal(
-                503,
-                "unavailable",
+            raise FeedbackError(
                 "answers cannot be stored now; send it again later",
+                "unavailable",
+                503,
                 {"Retry-After": "300"},
             ) from None
         if as_form:
@@ -122,8 +102,8 @@ def _limit(request: Request, per_address: RateLimiter, overall: RateLimiter) -> 
         wait = limiter.take(key)
         if wait is not None:
             seconds = retry_after(wait)
-            raise Refusal(
-                429, "rate", f"too many answers; try again in {seconds} s", {"Retry-After": seconds}
+            raise FeedbackError(
+                f"too many answers; try again in {seconds} s", "rate", 429, {"Retry-After": seconds}
             )
 
 
@@ -132,7 +112,7 @@ async def _read_limited(request: Request) -> bytes:
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY_BYTES:
-            raise Refusal(413, "size", f"the body is larger than {MAX_BODY_BYTES} bytes")
+            raise FeedbackError(f"the body is larger than {MAX_BODY_BYTES} bytes", "size", 413)
     return body
 
 
@@ -140,19 +120,19 @@ def _decode(body: bytes, as_form: bool) -> dict[str, Any]:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise Refusal(400, "invalid", "the body is not UTF-8") from None
+        raise FeedbackError("the body is not UTF-8") from None
     if as_form:
         try:
             pairs = urllib.parse.parse_qsl(text, keep_blank_values=True, max_num_fields=8)
         except ValueError:
-            raise Refusal(400, "invalid", "too many form fields") from None
+            raise FeedbackError("too many form fields") from None
         return dict(pairs)
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
-        raise Refusal(400, "invalid", "the body is not valid JSON") from None
+        raise FeedbackError("the body is not valid JSON") from None
     if not isinstance(data, dict):
-        raise Refusal(400, "invalid", "send one JSON object")
+        raise FeedbackError("send one JSON object")
     return data
 
 

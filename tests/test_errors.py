@@ -94,9 +94,7 @@ def refusal_keys() -> Iterator[tuple[str, int, str]]:
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
                 continue
             name = node.func.id
-            if name == "Refusal" and path.name == "feedback_api.py":
-                index, prefix = 1, "feedback_err_"
-            elif name == "Refusal" and path.name == "pdf_probe.py":
+            if name == "Refusal" and path.name == "pdf_probe.py":
                 index, prefix = 0, "refuse_pdf_"
             elif name in KEY_ARGUMENT:
                 index, prefix = KEY_ARGUMENT[name]
