@@ -90,6 +90,9 @@ class ChangeUnfinished(BilangKaryoError):
     """A journaled change could not be completed (the disk filled up after all). It is
     kept, and finished by the next publish or the next start of the server."""
 
+    key = "unfinished"
+    status = 507
+
 
 class GuidesLock:
     """One writer of `guides/` at a time, across threads and processes (an flock).
