@@ -13,7 +13,7 @@ from PIL import Image
 
 from server.cli import main
 from server.settings import PROJECT_ROOT
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
 from tests.test_qr import svg_to_image
 
 

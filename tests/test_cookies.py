@@ -12,7 +12,7 @@ from server.app import create_app
 from server.cookies import Cookie, CookiePolicy
 from server.root_path import SiteRoot
 from server.settings import Settings
-from tests.admin_client import PASSWORD, csrf_of, log_in
+from testkit.admin_client import PASSWORD, csrf_of, log_in
 
 HTTPS = {"type": "http", "scheme": "https"}
 HTTP = {"type": "http", "scheme": "http"}

@@ -17,7 +17,7 @@ from server.db import DatabaseProblem
 from server.error_handler import error_handler
 from server.errors import BilangKaryoError, Refused
 from server.settings import Settings
-from tests.admin_client import PASSWORD, csrf_of, log_in, refusal_key
+from testkit.admin_client import PASSWORD, csrf_of, log_in, refusal_key
 
 
 def refusing_app() -> Starlette:
