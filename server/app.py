@@ -185,7 +185,8 @@ def create_app(settings: Settings) -> ASGIApp:
         exception_handlers={
             # Every refusal and explained failure, answered as its area shows them.
             BilangKaryoError: error_handler(
-                {"/admin": admin.refusal_response, FEEDBACK_URL: feedback_refusal(live)}
+                {"/admin": admin.refusal_response, FEEDBACK_URL: feedback_refusal(live)},
+                server_error=error_page,
             ),
             HTTPException: error_page,
             Exception: error_page,

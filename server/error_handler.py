@@ -30,11 +30,21 @@ def json_refusal(request: Request, error: BilangKaryoError) -> Response:
     )
 
 
+ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
+
+
 def error_handler(
-    areas: Mapping[str, Responder], default: Responder = json_refusal
-) -> Callable[[Request, Exception], Awaitable[Response]]:
+    areas: Mapping[str, Responder],
+    default: Responder = json_refusal,
+    server_error: ExceptionHandler | None = None,
+) -> ExceptionHandler:
     """Starlette's exception handler for `BilangKaryoError`: the responder of the area
-    (the longest path prefix of `areas` the request's app path starts with) answers."""
+    (the longest path prefix of `areas` the request's app path starts with) answers.
+
+    Outside every area, a failure of the server's own (status 500 and up) goes to
+    `server_error`, the public error page, so that its details (a file's path) stay in
+    the log; refusals get `default`.
+    """
     prefixes = sorted(areas, key=len, reverse=True)
 
     async def handle(request: Request, exc: Exception) -> Response:
@@ -46,6 +56,8 @@ def error_handler(
         for prefix in prefixes:
             if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
                 return areas[prefix](request, exc)
+        if exc.status >= 500 and server_error is not None:
+            return await server_error(request, exc)
         return default(request, exc)
 
     return handle

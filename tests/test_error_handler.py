@@ -14,13 +14,13 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.db import DatabaseProblem
-from server.error_handler import error_handler
+from server.error_handler import ExceptionHandler, error_handler
 from server.errors import BilangKaryoError, Refused
 from server.settings import Settings
 from testkit.admin_client import PASSWORD, csrf_of, log_in, refusal_key
 
 
-def refusing_app() -> Starlette:
+def refusing_app(server_error: ExceptionHandler | None = None) -> Starlette:
     async def busy(request: Request) -> Response:
         raise DatabaseProblem("db_busy", "the database is busy; try again in a minute")
 
@@ -36,9 +36,8 @@ def refusing_app() -> Starlette:
         Route("/staffing/busy", busy),
         Route("/api/too-many", too_many),
     ]
-    return Starlette(
-        routes=routes, exception_handlers={BilangKaryoError: error_handler({"/staff": staff_page})}
-    )
+    handler = error_handler({"/staff": staff_page}, server_error=server_error)
+    return Starlette(routes=routes, exception_handlers={BilangKaryoError: handler})
 
 
 def test_outside_every_area_a_refusal_is_json_with_its_status_key_and_headers() -> None:
@@ -62,6 +61,20 @@ def test_an_area_answers_its_own_refusals_and_only_its_own() -> None:
         # A path that merely starts with the same letters is not in the area.
         beside = client.get("/staffing/busy")
         assert beside.status_code == 503 and beside.json()["code"] == "db_busy"
+
+
+def test_with_an_error_page_a_server_failure_outside_the_areas_keeps_its_details(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def error_page(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse("Maaf, ada gangguan", 500)
+
+    with TestClient(refusing_app(error_page)) as client:
+        busy = client.get("/api/busy")
+        assert (busy.status_code, busy.text) == (500, "Maaf, ada gangguan")
+        assert "the database is busy" in caplog.text  # in the log, for the IT staff
+        # A refusal (4xx) still says what was wrong.
+        assert client.get("/api/too-many").json()["code"] == "throttled"
 
 
 @pytest.fixture
