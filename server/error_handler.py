@@ -1,8 +1,9 @@
 """The one handler that answers every `BilangKaryoError` a route raises, as its area shows it.
 
 Routes raise and do not catch just to translate: the admin shows its refusal page, the
-feedback form its own page, and every other request (the JSON APIs) gets
-`{"error": detail, "code": key}` with the error's status and headers.
+feedback form its own page, and every other refusal (the JSON APIs) gets
+`{"error": detail, "code": key}` with the error's status and headers; a failure of the
+server's own there gets the public error page, as any other failure does.
 """
 
 from __future__ import annotations
