@@ -31,6 +31,8 @@ INTERNAL_SIGNALS = {
     "server.reader._Stopped",  # a render stopped as the server shuts down
     "server.pdf_actions.ActiveContent",  # becomes a PdfError
     "server.pdf_probe.Refusal",  # the probe child's answer, becomes a PdfError
+    # A FileNotFoundError: handled as the missing file it is (a rollback's blob_missing).
+    "server.storage.files.FileMissing",
 }
 
 # Where each refusal's message key is among a constructor's arguments, and its prefix.
