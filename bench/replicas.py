@@ -24,11 +24,11 @@ import httpx2
 
 from bench.wrk import run_wrk
 from server.storage.files import sha256_hex
-from tests.admin_client import add_account, csrf_of, log_in
-from tests.conftest import SAMPLE_GUIDES, SAMPLE_OFFICE, free_port, start_server
-from tests.pdfs import make_pdf
-from tests.postgres_server import start_postgres
-from tests.replicas import base, replica_env, served_files, start_replica
+from testkit.admin_client import add_account, csrf_of, log_in
+from testkit.pdfs import make_pdf
+from testkit.postgres import start_postgres
+from testkit.replicas import base, replica_env, served_files, start_replica
+from testkit.server import SAMPLE_GUIDES, SAMPLE_OFFICE, free_port, start_server
 
 GUIDE = ("antrian-paspor", "id")
 

@@ -181,7 +181,7 @@ class FastPath:
                         (b"content-range", content_range.encode()),
                         (b"content-length", str(length).encode()),
                     ]
-        data = self.bodies.cached(gfile.sha256, gfile.size)
+        data = self.bodies.cached(gfile)
         if data is not None:
             body = data if status == 200 else data[start : start + length]
             await _respond(send, status, answer, body, head=head)

@@ -308,14 +308,13 @@ class Publisher:
         path: Path,
         current: Version | None,
         derive: bool = True,
-        render: bool = True,
     ) -> Outcome | None:
         """Record a PDF that is in guides/ but not yet a version, as the folder's publish.
 
         The file stays as it is (a copy may still be going on); `None` when it is
-        already the `current` version. `derive`: make its text and (with `render`) its
-        pages, as it goes live; not so for a file kept only to be restorable. Call with
-        the lock held.
+        already the `current` version. `derive`: make its text and pages before it goes
+        live; not so for a file kept only to be restorable, nor at start-up (the site
+        makes them in the background). Call with the lock held.
         """
         if path.stat().st_size > self.max_bytes:
             raise too_large(self.max_bytes)
@@ -327,7 +326,7 @@ class Publisher:
             raise PublishError("pdf_incomplete", "the file changed while it was read")
         pages = self.check(data, digest)
         if derive:
-            self.derive(digest, data, f"{slug}.{lang}", render)
+            self.derive(digest, data, f"{slug}.{lang}")
         self.store.put(data, digest)
         old = current.sha256 if current else ""
         version = _new_version(
@@ -363,13 +362,10 @@ class Publisher:
         self.files.known[sha256] = pages
         return pages
 
-    def derive(self, sha256: str, data: bytes, name: str = "", render: bool = True) -> None:
+    def derive(self, sha256: str, data: bytes, name: str = "") -> None:
         """What the site shows of a version besides its PDF: its text version and its reader
-        pages, made before the version goes live (each once: both stores are by content).
-        Without `render`, the site's queue makes the pages in the background."""
+        pages, made before the version goes live (each once: both stores are by content)."""
         self.make_text(sha256, data)
-        if not render:
-            return
         progress = self.render_progress
 
         def report(done: int, total: int) -> None:
@@ -400,9 +396,10 @@ class Publisher:
         if show:
             self.show()
 
-    def show(self) -> bool:
+    def show(self, derive: bool = True) -> bool:
         """Hand the catalog, as guides/ holds it now, to the live site; True when the site
-        was built anew. Call with the lock held, so that it is the catalog just written."""
+        was built anew. Call with the lock held, so that it is the catalog just written.
+        `derive`: as for `record_folder_file`."""
         site = self.site
         if site is None:
             return False
@@ -411,13 +408,13 @@ class Publisher:
         skipped: list[str] | None = None if site.loaded else []
         try:
             catalog = load_catalog(self.guides_dir, self.files, skipped)
-            self._store_unstored(catalog)
+            self._store_unstored(catalog, derive)
         except Exception as exc:
             site.refuse(exc)
             return False
         return site.show(catalog, skipped or ())
 
-    def _store_unstored(self, catalog: Catalog) -> None:
+    def _store_unstored(self, catalog: Catalog, derive: bool) -> None:
         """The site serves from the blob store: a file not recorded yet (the database could
         not be written, say) is stored now, with its text and pages."""
         for gfile in catalog.files():
@@ -426,7 +423,8 @@ class Publisher:
             data = (self.guides_dir / gfile.filename).read_bytes()
             if sha256_hex(data) != gfile.sha256:
                 raise CatalogError(f"{gfile.filename}: the file changed while it was read")
-            self.derive(gfile.sha256, data, f"{gfile.slug}.{gfile.lang}")
+            if derive:
+                self.derive(gfile.sha256, data, f"{gfile.slug}.{gfile.lang}")
             self.store.put(data, gfile.sha256)
 
     def _catalog_change(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bench.servers import Running, start_nginx
 from server.settings import PROJECT_ROOT
-from tests.conftest import free_port
+from testkit.server import free_port
 
 NGINX_EXAMPLE = PROJECT_ROOT / "deploy" / "nginx.conf"
 EXAMPLE_ROOT = "/infokanimjogja"
@@ -164,3 +164,43 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[st
 
 def _lower(items: list[tuple[str, str]]) -> dict[str, str]:
     return {name.lower(): value for name, value in items}
+
+
+REPLICAS_NGINX = PROJECT_ROOT / "deploy" / "replicas" / "nginx.conf"
+
+
+def replica_blocks(example: str, https_port: int, http_port: int, cert: Path, key: Path,
+                   ports: list[int]) -> str:  # fmt: skip
+    """The example with only what a test machine must change: ports, certificate, replicas."""
+    text = re.sub(r"^\s*listen \[::\]:.*\n", "", example, flags=re.M)
+    text = text.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+    text = text.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+    text = re.sub(r"ssl_certificate\s+\S+;", f"ssl_certificate {cert};", text)
+    text = re.sub(r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {key};", text)
+    servers = re.findall(r"^    server 10\.0\.0\.\d+:8000 (.*);$", text, flags=re.M)
+    assert len(servers) == len(ports), "deploy/replicas/nginx.conf lost its replicas"
+    for port in ports:
+        text = re.sub(
+            r"^    server 10\.0\.0\.\d+:8000 ",
+            f"    server 127.0.0.1:{port} ",
+            text,
+            count=1,
+            flags=re.M,
+        )
+    return text
+
+
+@contextmanager
+def nginx_before_replicas(folder: Path, ports: list[int]) -> Iterator[Proxy]:
+    folder.mkdir(parents=True, exist_ok=True)
+    cert, key = self_signed_cert(folder)
+    https_port, http_port = free_port(), free_port()
+    blocks = replica_blocks(
+        REPLICAS_NGINX.read_text(encoding="utf-8"), https_port, http_port, cert, key, ports
+    )
+    process = start_nginx(folder, nginx_config(folder, blocks), http_port, folder / "nginx.log")
+    proxy = Proxy(process, https_port, http_port)
+    try:
+        yield proxy
+    finally:
+        proxy.stop()

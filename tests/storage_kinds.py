@@ -18,7 +18,7 @@ from server.storage.pg_records import PostgresRecords
 from server.storage.records import Records
 from server.storage.replica_files import ReplicaFiles
 from server.storage.sqlite_db import Database
-from tests.postgres_server import database_for, opened
+from testkit.postgres import database_for, opened
 
 
 def _postgres_records(folder: Path) -> Records:

@@ -13,10 +13,10 @@ import httpx2
 import psycopg
 
 from server.settings import PROJECT_ROOT
-from tests.admin_client import form_value
-from tests.pdfs import make_pdf
-from tests.postgres_server import PostgresCluster
-from tests.replicas import base, served_files, start_replica
+from testkit.admin_client import form_value
+from testkit.pdfs import make_pdf
+from testkit.postgres import PostgresCluster
+from testkit.replicas import base, served_files, start_replica
 
 
 def cli(

@@ -8,7 +8,7 @@ import pytest
 
 from server.storage.pg_db import Postgres, PostgresProblem
 from server.storage.pg_schema import LATEST
-from tests.postgres_server import PostgresCluster
+from testkit.postgres import PostgresCluster
 
 
 def test_upgrade_makes_the_schema_once(database_url: str) -> None:

@@ -18,7 +18,7 @@ from server.storage.pg_records import PostgresRecords
 from server.storage.replica_files import ReplicaFiles
 from server.storage.replica_sync import ReplicaSync
 from server.storage.rows import AuditRecord, Version, utc_now
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
 
 CATALOG = """[[guide]]
 slug = "antrian-paspor"

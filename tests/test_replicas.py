@@ -17,19 +17,18 @@ import pytest
 from server.journal import PAUSE_ENV
 from server.settings import PROJECT_ROOT
 from server.storage.files import sha256_hex
-from tests.admin_client import PASSWORD, csrf_of, log_in
-from tests.conftest import LiveServer, start_server
-from tests.nginx_proxy import Proxy, fetch
-from tests.pdfs import make_pdf
-from tests.replicas import (
+from testkit.admin_client import PASSWORD, csrf_of, log_in
+from testkit.pdfs import make_pdf
+from testkit.replicas import (
     base,
     json_of,
-    nginx_before_replicas,
     replica_env,
     served_files,
     start_replica,
     wait_until,
 )
+from testkit.server import LiveServer, start_server
+from tests.nginx_proxy import Proxy, fetch, nginx_before_replicas
 
 GUIDE = ("antrian-paspor", "id")
 # Far above the 2 s promised: this is a shared CI machine. bench/replicas.py measures it.

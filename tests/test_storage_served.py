@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
@@ -12,6 +13,12 @@ from starlette.types import Message
 from server.storage.files import CHUNK, sha256_hex
 from server.storage.local_files import LocalGuideFiles
 from server.storage.served import ServedFiles
+
+
+@dataclass(frozen=True)
+class Stored:
+    sha256: str
+    size: int
 
 
 def body_of(served: ServedFiles, sha256: str, start: int, length: int) -> tuple[bytes, bool]:
@@ -30,10 +37,10 @@ def test_small_files_are_held_in_memory_and_large_ones_streamed(tmp_path: Path) 
     small, large = secrets.token_bytes(1000), secrets.token_bytes(3 * CHUNK + 5)
     small_sha, large_sha = files.put(small), files.put(large)
     served = ServedFiles(files, largest=CHUNK)
-    assert served.cached(small_sha, len(small)) == small
+    assert served.cached(Stored(small_sha, len(small))) == small
     files.path_for(small_sha).unlink()  # held: no disk read any more
-    assert served.cached(small_sha, len(small)) == small
-    assert served.cached(large_sha, len(large)) is None
+    assert served.cached(Stored(small_sha, len(small))) == small
+    assert served.cached(Stored(large_sha, len(large))) is None
     assert body_of(served, large_sha, 0, len(large)) == (large, True)
     assert body_of(served, large_sha, CHUNK - 10, CHUNK + 20) == (
         large[CHUNK - 10 : 2 * CHUNK + 10],
@@ -46,15 +53,15 @@ def test_the_memory_budget_drops_the_least_recently_served(tmp_path: Path) -> No
     datas = [secrets.token_bytes(400) for _ in range(3)]
     shas = [files.put(d) for d in datas]
     served = ServedFiles(files, budget=900, largest=500)
-    served.cached(shas[0], 400)
-    served.cached(shas[1], 400)
-    served.cached(shas[0], 400)  # used again: the newest
-    served.cached(shas[2], 400)  # over budget: the oldest (shas[1]) goes
+    served.cached(Stored(shas[0], 400))
+    served.cached(Stored(shas[1], 400))
+    served.cached(Stored(shas[0], 400))  # used again: the newest
+    served.cached(Stored(shas[2], 400))  # over budget: the oldest (shas[1]) goes
     files.path_for(shas[1]).unlink()
     files.path_for(shas[0]).unlink()
-    assert served.cached(shas[0], 400) == datas[0]
+    assert served.cached(Stored(shas[0], 400)) == datas[0]
     with pytest.raises(FileNotFoundError):
-        served.cached(shas[1], 400)
+        served.cached(Stored(shas[1], 400))
 
 
 def test_a_file_kept_elsewhere_is_copied_in_once_and_served_from_here(tmp_path: Path) -> None:

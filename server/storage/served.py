@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from pathlib import Path
+from typing import Protocol
 
 import anyio
 from starlette.types import Send
 
 from server.storage.files import CHUNK, GuideFiles
 from server.storage.local_files import LocalGuideFiles
+
+
+class Served(Protocol):
+    """What is served: a stored file, by its hash and size (the catalog's `GuideFile`)."""
+
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def size(self) -> int: ...
 
 
 class ServedFiles:
@@ -46,13 +56,13 @@ class ServedFiles:
         with self.files.open(sha256) as source:
             self.local.put_stream(source, sha256)
 
-    def cached(self, sha256: str, size: int) -> bytes | None:
+    def cached(self, file: Served) -> bytes | None:
         """The file's bytes from memory (read once); None when too large to keep."""
-        data = self._held.get(sha256)
+        data = self._held.get(file.sha256)
         if data is not None:  # the usual case: no path to build
-            self._held.move_to_end(sha256)
+            self._held.move_to_end(file.sha256)
             return data
-        return self.held(sha256, self.local.path_for(sha256), size)
+        return self.held(file.sha256, self.local.path_for(file.sha256), file.size)
 
     def held(self, key: str, path: Path, size: int) -> bytes | None:
         """The bytes of the local file `path`, kept under `key`; None when too large to keep.

@@ -1,31 +1,23 @@
-"""Two real replica processes on one real PostgreSQL, behind deploy/replicas/nginx.conf."""
+"""Replicas for tests and the bench: real server processes sharing one real PostgreSQL."""
 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.servers import start_nginx
-from server.settings import PROJECT_ROOT
-from tests.conftest import (
+from testkit.server import (
     SAMPLE_GUIDES,
     LiveServer,
-    free_port,
     start_server,
     with_sample_reader,
 )
-from tests.nginx_proxy import Proxy, nginx_config, self_signed_cert
-
-REPLICAS_NGINX = PROJECT_ROOT / "deploy" / "replicas" / "nginx.conf"
 
 
 @dataclass
@@ -97,40 +89,3 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str) -> float:
         assert time.monotonic() - start < timeout, f"{what}: not within {timeout}s"
         time.sleep(0.01)
     return time.monotonic() - start
-
-
-def replica_blocks(example: str, https_port: int, http_port: int, cert: Path, key: Path,
-                   ports: list[int]) -> str:  # fmt: skip
-    """The example with only what a test machine must change: ports, certificate, replicas."""
-    text = re.sub(r"^\s*listen \[::\]:.*\n", "", example, flags=re.M)
-    text = text.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
-    text = text.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
-    text = re.sub(r"ssl_certificate\s+\S+;", f"ssl_certificate {cert};", text)
-    text = re.sub(r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {key};", text)
-    servers = re.findall(r"^    server 10\.0\.0\.\d+:8000 (.*);$", text, flags=re.M)
-    assert len(servers) == len(ports), "deploy/replicas/nginx.conf lost its replicas"
-    for port in ports:
-        text = re.sub(
-            r"^    server 10\.0\.0\.\d+:8000 ",
-            f"    server 127.0.0.1:{port} ",
-            text,
-            count=1,
-            flags=re.M,
-        )
-    return text
-
-
-@contextmanager
-def nginx_before_replicas(folder: Path, ports: list[int]) -> Iterator[Proxy]:
-    folder.mkdir(parents=True, exist_ok=True)
-    cert, key = self_signed_cert(folder)
-    https_port, http_port = free_port(), free_port()
-    blocks = replica_blocks(
-        REPLICAS_NGINX.read_text(encoding="utf-8"), https_port, http_port, cert, key, ports
-    )
-    process = start_nginx(folder, nginx_config(folder, blocks), http_port, folder / "nginx.log")
-    proxy = Proxy(process, https_port, http_port)
-    try:
-        yield proxy
-    finally:
-        proxy.stop()
