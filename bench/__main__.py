@@ -95,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     json_path, md_path = write_reports(run, args.out)
     print(f"bench: wrote {md_path} and {json_path}")
     if args.publish_report:
-        from server.blobs import write_atomically
+        from server.storage.atomic import write_atomically
 
         write_atomically(BENCH_DIR / "REPORT.md", render_markdown(run).encode())
         print(f"bench: wrote {BENCH_DIR / 'REPORT.md'}")

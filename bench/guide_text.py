@@ -36,8 +36,8 @@ from bench.plan import Plan
 from bench.servers import Running, fetch, start_ours
 from bench.steps import Figures, median
 from bench.throttle import throttled
-from server.blobs import sha256_hex
 from server.guide_text import TextStore
+from server.storage.files import sha256_hex
 from server.text_extract import extract
 from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS
 

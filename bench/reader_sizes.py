@@ -28,13 +28,13 @@ sys.path.insert(0, str(ROOT))
 from fpdf import FPDF  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from server.blobs import sha256_hex  # noqa: E402
 from server.catalog import load_catalog  # noqa: E402
 from server.guide_text import TextStore  # noqa: E402
 from server.i18n import LANGS  # noqa: E402
 from server.page_render import render_pdf  # noqa: E402
 from server.prebuilt import IMMUTABLE, prebuild  # noqa: E402
 from server.search import build_entries, build_index, office_glossary  # noqa: E402
+from server.storage.files import sha256_hex  # noqa: E402
 
 SAMPLES = ROOT / "guides"
 

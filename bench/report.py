@@ -542,7 +542,7 @@ def render_markdown(run: dict[str, Any]) -> str:
 
 
 def write_reports(run: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
-    from server.blobs import write_atomically
+    from server.storage.atomic import write_atomically
 
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = run["date"].replace(":", "").replace("-", "")[:15]

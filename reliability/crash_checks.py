@@ -15,7 +15,7 @@ from PIL import Image
 
 from reliability.ledger import FILE_URL
 from reliability.stage import CLI_ACTOR, STAFF, Stage
-from server.blobs import BlobStore
+from server.storage.local_files import LocalGuideFiles
 
 READER_IMAGE = re.compile(r'"(/reader/[0-9a-f]{16}/\d+\.webp)"')
 SERVED_WITHIN = 60.0
@@ -73,7 +73,7 @@ def landed_at(stage: Stage, slug: str, new: str, before_number: int) -> tuple[st
         ).fetchone()[0]
     finally:
         conn.close()
-    stored = BlobStore(stage.data_dir / "blobs").has(new)
+    stored = LocalGuideFiles(stage.data_dir / "blobs").has(new)
     in_guides = any(
         hashlib.sha256(p.read_bytes()).hexdigest() == new for p in stage.guides_dir.glob("*.pdf")
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from server.blobs import BlobStore
+from server.storage.local_files import LocalGuideFiles
 
 FILE_URL = re.compile(
     r"^/files/(?P<slug>[a-z0-9-]+)\.(?P<lang>[a-z]{2})\.(?P<hash>[0-9a-f]{16})\.pdf$"
@@ -77,7 +77,7 @@ class BlobCheck:
     """Checks, once per version, that the stored copy a listing names is whole."""
 
     def __init__(self, data_dir: Path) -> None:
-        self.store = BlobStore(data_dir / "blobs")
+        self.store = LocalGuideFiles(data_dir / "blobs")
         self._whole: dict[str, int] = {}
 
     def size_of(self, sha256: str) -> int | None:

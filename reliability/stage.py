@@ -19,8 +19,8 @@ from typing import Any, Protocol
 import httpx2
 
 from server.accounts import Accounts
-from server.db import DB_NAME, Database
 from server.settings import PROJECT_ROOT
+from server.storage.sqlite_db import DB_NAME, Database
 from tests.admin_client import PASSWORD, log_in
 from tests.conftest import SAMPLE_GUIDES, SAMPLE_OFFICE, LiveServer, start_server
 

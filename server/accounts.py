@@ -8,8 +8,8 @@ import re
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from server.audit import record
-from server.db import Database, utc_now
+from server.storage.records import Records
+from server.storage.rows import AuditRecord
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 MIN_PASSWORD = 10
@@ -37,7 +37,7 @@ def check_password(password: str) -> str:
 
 
 class Accounts:
-    def __init__(self, db: Database, hasher: PasswordHasher | None = None) -> None:
+    def __init__(self, db: Records, hasher: PasswordHasher | None = None) -> None:
         self.db = db
         # argon2-cffi's default type is Argon2id.
         self.hasher = hasher or PasswordHasher()
@@ -50,64 +50,39 @@ class Accounts:
         return self.hasher.hash("not a real password")
 
     def names(self) -> list[str]:
-        with self.db.connect() as conn:
-            return [row[0] for row in conn.execute("SELECT name FROM accounts ORDER BY name")]
+        return self.db.accounts.names()
 
     def exists(self, name: str) -> bool:
-        with self.db.connect() as conn:
-            row = conn.execute("SELECT 1 FROM accounts WHERE name = ?", (name,)).fetchone()
-        return row is not None
+        return self.db.accounts.password_hash(name) is not None
 
     def add(self, name: str, password: str, actor: str) -> None:
         check_name(name)
         password_hash = self.hasher.hash(check_password(password))
-        now = utc_now()
-        with self.db.connect() as conn:
-            if conn.execute("SELECT 1 FROM accounts WHERE name = ?", (name,)).fetchone():
-                raise AccountError(f"account {name!r} already exists; use `user passwd`")
-            conn.execute(
-                "INSERT INTO accounts (name, password_hash, created_at, password_changed_at)"
-                " VALUES (?, ?, ?, ?)",
-                (name, password_hash, now, now),
-            )
-            record(conn, actor, "user_add", detail=name)
+        if not self.db.accounts.add(
+            name, password_hash, AuditRecord(actor, "user_add", detail=name)
+        ):
+            raise AccountError(f"account {name!r} already exists; use `user passwd`")
 
     def set_password(self, name: str, password: str, actor: str) -> None:
+        """A new password; whoever knew the old one is signed out everywhere."""
         password_hash = self.hasher.hash(check_password(password))
-        with self.db.connect() as conn:
-            changed = conn.execute(
-                "UPDATE accounts SET password_hash = ?, password_changed_at = ? WHERE name = ?",
-                (password_hash, utc_now(), name),
-            ).rowcount
-            if not changed:
-                raise AccountError(f"no account named {name!r}")
-            # Whoever knew the old password is signed out everywhere.
-            conn.execute("DELETE FROM sessions WHERE account = ?", (name,))
-            record(conn, actor, "user_passwd", detail=name)
+        audit = AuditRecord(actor, "user_passwd", detail=name)
+        if not self.db.accounts.set_password(name, password_hash, audit):
+            raise AccountError(f"no account named {name!r}")
 
     def remove(self, name: str, actor: str) -> None:
-        with self.db.connect() as conn:
-            conn.execute("DELETE FROM sessions WHERE account = ?", (name,))
-            if not conn.execute("DELETE FROM accounts WHERE name = ?", (name,)).rowcount:
-                raise AccountError(f"no account named {name!r}")
-            record(conn, actor, "user_remove", detail=name)
+        if not self.db.accounts.remove(name, AuditRecord(actor, "user_remove", detail=name)):
+            raise AccountError(f"no account named {name!r}")
 
     def verify(self, name: str, password: str) -> bool:
-        with self.db.connect() as conn:
-            row = conn.execute(
-                "SELECT password_hash FROM accounts WHERE name = ?", (name,)
-            ).fetchone()
-        stored = row[0] if row else self._dummy_hash
+        known = self.db.accounts.password_hash(name)
+        stored = known if known is not None else self._dummy_hash
         try:
             self.hasher.verify(stored, password[:MAX_PASSWORD])
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
-        if row is None:
+        if known is None:
             return False
         if self.hasher.check_needs_rehash(stored):
-            with self.db.connect() as conn:
-                conn.execute(
-                    "UPDATE accounts SET password_hash = ? WHERE name = ?",
-                    (self.hasher.hash(password), name),
-                )
+            self.db.accounts.rehash(name, self.hasher.hash(password))
         return True

@@ -18,11 +18,9 @@ from starlette.types import ASGIApp
 
 from server.admin.routes import admin_routes, create_admin
 from server.assets import load_assets
-from server.blobs import BlobStore
 from server.cleanup import remove_orphans
 from server.clock import use_timezone
-from server.db import Database, DatabaseProblem
-from server.fastpath import FastPath, FileBodies
+from server.fastpath import FastPath
 from server.feedback import FeedbackStore
 from server.feedback_api import feedback_routes
 from server.folder_sync import FolderSync
@@ -43,6 +41,9 @@ from server.security import SecurityHeadersMiddleware
 from server.settings import PWA_DIR, Settings
 from server.shown_paths import ShownPaths
 from server.site import LiveSite
+from server.storage.default import open_files, open_records
+from server.storage.errors import DatabaseProblem
+from server.storage.served import ServedFiles
 from server.usage import UsageStore
 from server.usage_api import run_usage_flusher, usage_routes
 from server.usage_counter import UsageCounter
@@ -59,7 +60,7 @@ def create_live_site(settings: Settings) -> LiveSite:
     messages = load_messages(PWA_DIR / "messages.toml")
     assets = load_assets(PWA_DIR / "static")
     renderer = PageRenderer(PWA_DIR / "templates", messages, assets, root)
-    store = BlobStore(settings.data_dir / "blobs")
+    store = open_files(settings.data_dir)
     reader = ReaderStore(settings.data_dir / "reader")
     texts = TextStore(settings.data_dir / "text")
     return LiveSite(
@@ -82,7 +83,7 @@ def create_app(settings: Settings) -> ASGIApp:
     live = create_live_site(settings)
     # The public site needs no database: a damaged, vanished, locked or full one is
     # reported in /healthz and by the admin, and the site serves guides/ regardless.
-    db = Database(settings.data_dir, open_now=False)
+    db = open_records(settings.data_dir, open_now=False)
     try:
         db.ensure()
     except DatabaseProblem as problem:
@@ -91,6 +92,7 @@ def create_app(settings: Settings) -> ASGIApp:
         settings.guides_dir,
         settings.data_dir,
         db=db,
+        files=live.store,
         max_bytes=settings.max_upload_mb * 1024 * 1024,
         site=live,
     )
@@ -187,7 +189,7 @@ def create_app(settings: Settings) -> ASGIApp:
     app.state.live = live
     app.state.admin = admin
     app.state.folder = folder  # tests copy files into guides/ and refresh as the watcher does
-    fast = FastPath(live, FileBodies(live.store), app, usage)
+    fast = FastPath(live, ServedFiles(live.store), app, usage)
     # At the root, requests go straight in, as they always did.
     return RootPathStrip(fast, root) if root.path else fast
 

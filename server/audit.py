@@ -5,56 +5,21 @@ from __future__ import annotations
 import csv
 import io
 import ipaddress
-import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 
-from server.db import SIGN_IN_RETENTION_DAYS, Database, utc_now
-
-SIGN_IN_ACTIONS = ("login", "login_failed", "logout")
-
-ACTIONS = (
-    "publish",
-    "rollback",
-    "renumber",
-    "add_guide",
-    "edit",
-    "reorder",
-    "retire",
-    "restore",
-    "approve_text",
-    "login",
-    "login_failed",
-    "logout",
-    "user_add",
-    "user_passwd",
-    "user_remove",
-    "notice_add",
-    "notice_remove",
+from server.storage.records import Records
+from server.storage.rows import (
+    ACTIONS,
+    SIGN_IN_ACTIONS,
+    SIGN_IN_RETENTION_DAYS,
+    AuditEntry,
+    AuditFilter,
+    AuditRecord,
 )
 
-
-@dataclass(frozen=True)
-class AuditEntry:
-    id: int
-    at: str
-    actor: str
-    action: str
-    guide: str
-    lang: str
-    old_sha256: str
-    new_sha256: str
-    detail: str
-
-
-@dataclass(frozen=True)
-class AuditFilter:
-    action: str = ""
-    guide: str = ""
-    actor: str = ""
-    since: str = ""  # an ISO date; entries on or after it
-    until: str = ""  # an ISO date; entries on or before it
+__all__ = ["ACTIONS", "SIGN_IN_ACTIONS", "AuditEntry", "AuditFilter", "AuditLog", "audit_csv"]
 
 
 def shorten_address(address: str) -> str:
@@ -77,83 +42,30 @@ def shorten_detail(detail: str) -> str:
     return f"{shorten_address(address)} {rest}".strip()
 
 
-def record(
-    conn: sqlite3.Connection,
-    actor: str,
-    action: str,
-    *,
-    guide: str = "",
-    lang: str = "",
-    old_sha256: str = "",
-    new_sha256: str = "",
-    detail: str = "",
-    at: str | None = None,
-) -> None:
-    """Append one entry inside the caller's transaction, so it lands with the change itself."""
-    assert action in ACTIONS, f"unknown audit action {action!r}"
-    conn.execute(
-        "INSERT INTO audit (at, actor, action, guide, lang, old_sha256, new_sha256, detail)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (at or utc_now(), actor, action, guide, lang, old_sha256, new_sha256, detail),
-    )
-
-
 class AuditLog:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Records) -> None:
         self.db = db
 
     def record(self, actor: str, action: str, **values: str) -> None:
-        with self.db.connect() as conn:
-            record(conn, actor, action, **values)
+        self.db.audit.add(AuditRecord(actor, action, **values))
 
     def entries(
-        self, where: AuditFilter = AuditFilter(), limit: int | None = 500
+        self, where: AuditFilter | None = None, limit: int | None = 500
     ) -> list[AuditEntry]:
         """Newest first."""
-        clauses, params = [], []
-        for column, value in (
-            ("action", where.action),
-            ("guide", where.guide),
-            ("actor", where.actor),
-        ):
-            if value:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if where.since:
-            clauses.append("at >= ?")
-            params.append(where.since)
-        if where.until:
-            # Dates compare as prefixes of the ISO timestamps.
-            clauses.append("substr(at, 1, 10) <= ?")
-            params.append(where.until)
-        sql = "SELECT * FROM audit"
-        if clauses:
-            sql += " WHERE " + " AND ".join(clauses)
-        sql += " ORDER BY id DESC"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        with self.db.connect() as conn:
-            rows = conn.execute(sql, params).fetchall()
-        return [AuditEntry(**dict(row)) for row in rows]
+        return self.db.audit.entries(where or AuditFilter(), limit)
 
     def prune_sign_ins(self, now: datetime | None = None) -> int:
         """Delete sign-in records older than the retention; the number deleted.
 
-        The database allows this deletion only (see the audit_no_delete trigger).
+        The records allow this deletion only.
         """
-        # A minute of slack, so the database's own clock (the trigger) agrees.
+        # A minute of slack, so the database's own clock (its rule) agrees.
         cutoff = (now or datetime.now(UTC)) - timedelta(days=SIGN_IN_RETENTION_DAYS, minutes=1)
-        marks = ", ".join("?" for _ in SIGN_IN_ACTIONS)
-        with self.db.connect() as conn:
-            return conn.execute(
-                f"DELETE FROM audit WHERE action IN ({marks}) AND at < ?",
-                (*SIGN_IN_ACTIONS, cutoff.isoformat(timespec="seconds")),
-            ).rowcount
+        return self.db.audit.prune_sign_ins(cutoff.isoformat(timespec="seconds"))
 
     def actors(self) -> list[str]:
-        with self.db.connect() as conn:
-            rows = conn.execute("SELECT DISTINCT actor FROM audit ORDER BY actor").fetchall()
-        return [row[0] for row in rows]
+        return self.db.audit.actors()
 
 
 def audit_csv(entries: Iterable[AuditEntry]) -> str:

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from server.blobs import sha256_hex
 from server.catalog_file import (
     CATALOG_NAME,
     LANGS,
@@ -21,6 +20,7 @@ from server.catalog_file import (
     parse_catalog,
 )
 from server.pdf import PdfError, inspect_pdf
+from server.storage.files import sha256_hex
 
 __all__ = ["LANGS", "Catalog", "CatalogError", "FileCache", "Guide", "GuideFile", "load_catalog"]
 

@@ -35,17 +35,19 @@ def remove_orphans(publisher: Publisher, live: LiveSite, now: float | None = Non
     now = time.time() if now is None else now
     removed = _stale_reader_folders(live, now)
     with publisher.lock.held():
-        with publisher.db.connect() as conn:
-            kept = {row[0] for row in conn.execute("SELECT DISTINCT sha256 FROM versions")}
-            for row in conn.execute("SELECT payload FROM pending"):
-                change = Change.from_json(row[0])
-                kept.update(w.sha256 for w in (*change.writes_before, *change.writes_after))
+        kept = publisher.db.versions.hashes()
+        for _, payload in publisher.db.journal.pending():
+            change = Change.from_json(payload)
+            kept.update(w.sha256 for w in (*change.writes_before, *change.writes_after))
         kept.update(f.sha256 for f in live.site.catalog.files())
-        for path in publisher.store.root.glob("*/*.pdf"):
-            if path.stem in kept or now - path.stat().st_mtime < MIN_AGE_SECONDS:
+        for stored in list(publisher.store.list()):
+            if stored.sha256 in kept or now - stored.stored_at < MIN_AGE_SECONDS:
                 continue
-            path.unlink(missing_ok=True)
-            log.info("removed an orphan stored file (from a publish that was stopped): %s", path)
+            publisher.store.remove(stored.sha256)
+            log.info(
+                "removed an orphan stored file (from a publish that was stopped): %s",
+                stored.sha256,
+            )
             removed += 1
     return removed
 

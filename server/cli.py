@@ -187,8 +187,8 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _qr(settings: Settings, out: Path) -> int:
-    from server.blobs import write_atomically
     from server.qr import qr_png, qr_svg
+    from server.storage.atomic import write_atomically
 
     office = load_office(settings.office_file)
     suffix = out.suffix.lower()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -13,11 +12,12 @@ from pathlib import Path
 from server.accounts import AccountError, Accounts
 from server.cli_render import print_progress, render_version
 from server.clock import office_time
-from server.db import DB_NAME, DatabaseProblem, problem_of
 from server.i18n import format_size, load_messages
 from server.publish import Publisher
 from server.publish_checks import GuideTexts, Outcome, PublishError
 from server.settings import PWA_DIR, Settings
+from server.storage.default import open_records
+from server.storage.errors import DatabaseProblem
 
 ADMIN_COMMANDS = ("user", "publish", "history", "rollback", "retire")
 
@@ -106,9 +106,8 @@ def run_admin_command(settings: Settings, args: argparse.Namespace) -> int:
     """Runs one command; a database or disk problem is a clear message, never a traceback."""
     try:
         return _run(settings, args)
-    except (DatabaseProblem, sqlite3.Error, OSError) as exc:
-        db_path = settings.data_dir / DB_NAME
-        problem = problem_of(exc, db_path)
+    except (DatabaseProblem, OSError) as exc:
+        problem = open_records(settings.data_dir, open_now=False).problem(exc)
         if problem is None:  # an OSError about some other file
             assert isinstance(exc, OSError)
             name = exc.filename or ""

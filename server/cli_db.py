@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import os
-import sqlite3
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 
-from server.db import DB_NAME, MARKER_NAME, Database, DatabaseProblem, damaged, problem_of
 from server.settings import Settings
+from server.storage.default import open_records
+from server.storage.errors import DatabaseProblem
+from server.storage.sqlite_db import is_made, set_aside
 
 Options = Callable[[argparse.ArgumentParser], None]
-_COUNTED = ("accounts", "versions", "audit", "usage_daily")
 
 
 def add_db_commands(
@@ -39,23 +37,18 @@ def run_db_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _check(settings: Settings) -> int:
-    path = settings.data_dir / DB_NAME
-    if not path.exists() and not (settings.data_dir / MARKER_NAME).exists():
+    if not is_made(settings.data_dir):
         print(f"bilang-karyo: no database yet in {settings.data_dir}; the site makes one at start")
         return 0
+    records = open_records(settings.data_dir, open_now=False)
     try:
-        db = Database(settings.data_dir)
-        with db.connect() as conn:
-            found = [row[0] for row in conn.execute("PRAGMA integrity_check(20)")]
-            if found != ["ok"]:
-                raise damaged(path, "; ".join(found))
-            counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in _COUNTED}
-    except (DatabaseProblem, sqlite3.Error, OSError) as exc:
-        problem = problem_of(exc, path) or exc
+        counts = records.check()
+    except (DatabaseProblem, OSError) as exc:
+        problem = records.problem(exc) or exc
         print(f"FAIL {problem}", file=sys.stderr)
         return 1
     print(
-        f"OK   {path}: whole (integrity_check ok); {counts['accounts']} account(s), "
+        f"OK   {records.where()}: whole (integrity_check ok); {counts['accounts']} account(s), "
         f"{counts['versions']} guide version(s), {counts['audit']} audit entries, "
         f"{counts['usage_daily']} usage rows"
     )
@@ -63,26 +56,23 @@ def _check(settings: Settings) -> int:
 
 
 def _new(settings: Settings) -> int:
-    path = settings.data_dir / DB_NAME
+    records = open_records(settings.data_dir, open_now=False)
     try:
-        Database(settings.data_dir)
+        records.ensure()
     except DatabaseProblem as problem:
         print(f"bilang-karyo: {problem.key}: starting an empty database", file=sys.stderr)
     else:
         print(
-            f"bilang-karyo: {path} is there and opens; nothing done. (To replace it, stop the "
-            "site and move it away first.)",
+            f"bilang-karyo: {records.where()} is there and opens; nothing done. (To replace it, "
+            "stop the site and move it away first.)",
             file=sys.stderr,
         )
         return 1
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    for suffix in ("", "-wal", "-shm"):
-        old = path.with_name(path.name + suffix)
-        if old.exists():
-            kept = old.with_name(f"{old.name}.damaged-{stamp}")
-            os.replace(old, kept)
-            print(f"kept the old file as {kept}")
-    (settings.data_dir / MARKER_NAME).unlink(missing_ok=True)
-    Database(settings.data_dir)
-    print(f"made an empty database {path}; add the staff accounts again (`bilang-karyo user add`)")
+    for kept in set_aside(settings.data_dir):
+        print(f"kept the old file as {kept}")
+    records = open_records(settings.data_dir)
+    print(
+        f"made an empty database {records.where()}; add the staff accounts again "
+        "(`bilang-karyo user add`)"
+    )
     return 0

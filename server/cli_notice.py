@@ -12,10 +12,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from server.clock import office_time, use_timezone
-from server.db import Database
 from server.notices import MAX_CHARS, NoticeError, NoticeStore, parse_local_time, shown
 from server.office import load_office
 from server.settings import Settings
+from server.storage.default import open_records
 
 Options = Callable[[argparse.ArgumentParser], None]
 Actor = Callable[[argparse.Namespace], str]
@@ -49,7 +49,7 @@ def add_notice_command(
 def run_notice_command(settings: Settings, args: argparse.Namespace, actor: Actor) -> int:
     office = load_office(settings.office_file)
     use_timezone(office.zone)
-    store = NoticeStore(Database(settings.data_dir))
+    store = NoticeStore(open_records(settings.data_dir))
     try:
         if args.notice_command == "add":
             starts = parse_local_time(args.start, office.zone, "--start")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from server.blobs import BlobStore
 from server.reader import ReaderStore
 from server.settings import Settings
+from server.storage.default import open_files
 
 LABEL = "Halaman pembaca / reader pages"
 
@@ -24,19 +24,18 @@ def print_progress(name: str, done: int, total: int, out: TextIO | None = None) 
 
 
 def render_version(settings: Settings, name: str, sha256: str, out: TextIO | None = None) -> bool:
-    """Render the pages of `sha256` (stored in the blobs), printing "3/7" as they come."""
+    """Render the pages of `sha256` (a stored guide file), printing "3/7" as they come."""
     out = out or sys.stdout
     store = ReaderStore(settings.data_dir / "reader")
     if (edition := store.load(sha256)) is not None:
         print(f"{name}: {LABEL}: {len(edition.pages)}, siap / ready", file=out)
         return True
-    blob = BlobStore(settings.data_dir / "blobs").path_for(sha256)
 
     def progress(done: int, total: int) -> None:
         print_progress(name, done, total, out)
 
     try:
-        edition = store.render(sha256, blob.read_bytes(), progress)
+        edition = store.render(sha256, open_files(settings.data_dir).read(sha256), progress)
     except Exception as exc:  # pdfium's own errors; the PDF stays published
         print(
             f"{name}: {LABEL}: gagal / failed ({exc}); the PDF is served as it is",

@@ -7,14 +7,11 @@ falls through to the Starlette app.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from itertools import chain
-from pathlib import Path
 
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.blobs import BlobStore
 from server.catalog import GuideFile
 from server.language import choice_cookie, landing_redirect, navigating
 from server.prebuilt import IMMUTABLE, LANDING_VARY, Headers, Prebuilt
@@ -22,11 +19,11 @@ from server.ranges import Unsatisfiable, parse_range
 from server.reader import ReaderImage
 from server.security import SECURITY_HEADERS, with_hsts
 from server.site import LiveSite
+from server.storage.served import ServedFiles
 from server.usage import request_kind
 from server.usage_api import ROUTED_PAGES
 from server.usage_counter import UsageCounter
 
-_CHUNK = 256 * 1024
 # httptools, unlike h11, sets no limit of its own on request headers.
 MAX_HEADER_BYTES = 16 * 1024
 _TOO_LARGE = b"Request headers are too large.\n"
@@ -41,50 +38,11 @@ _LANDING_VARY = LANDING_VARY.encode()
 _MAX_FILE_ANSWERS = 1024
 
 
-class FileBodies:
-    """Keeps the bytes of recently served small guide files in memory."""
-
-    def __init__(
-        self, store: BlobStore, budget: int = 48 * 1024 * 1024, largest: int = 4 * 1024 * 1024
-    ) -> None:
-        self.store = store
-        self.budget = budget
-        self.largest = largest
-        self._held: OrderedDict[str, bytes] = OrderedDict()
-        self._held_bytes = 0
-
-    def path(self, sha256: str) -> Path:
-        return self.store.path_for(sha256)
-
-    def cached(self, gfile: GuideFile) -> bytes | None:
-        data = self._held.get(gfile.sha256)
-        if data is not None:  # the usual case: no path to build
-            self._held.move_to_end(gfile.sha256)
-            return data
-        return self.held(gfile.sha256, self.path(gfile.sha256), gfile.size)
-
-    def held(self, key: str, path: Path, size: int) -> bytes | None:
-        """The bytes of `path`, kept under `key`; None when too large to keep."""
-        data = self._held.get(key)
-        if data is not None:
-            self._held.move_to_end(key)
-            return data
-        if size > self.largest:
-            return None
-        data = path.read_bytes()
-        self._held[key] = data
-        self._held_bytes += len(data)
-        while self._held_bytes > self.budget:
-            _, dropped = self._held.popitem(last=False)
-            self._held_bytes -= len(dropped)
-        return data
-
-
 class FastPath:
     def __init__(
         self,
         live: LiveSite,
-        bodies: FileBodies,
+        bodies: ServedFiles,
         fallback: ASGIApp,
         usage: UsageCounter | None = None,
     ) -> None:
@@ -232,7 +190,7 @@ class FastPath:
         if head:
             await send({"type": "http.response.body", "body": b""})
             return
-        await _stream_file(send, self.bodies.path(gfile.sha256), start, length)
+        await self.bodies.stream(send, gfile.sha256, start, length)
 
     def _file_headers(self, path: str, gfile: GuideFile) -> tuple[Headers, Headers]:
         """A guide file's headers, made once per file (its path names its content)."""
@@ -267,21 +225,6 @@ class FastPath:
 async def _respond(send: Send, status: int, headers: Headers, body: bytes, head: bool) -> None:
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head else body})
-
-
-async def _stream_file(send: Send, path: Path, start: int, length: int) -> None:
-    async with await anyio.open_file(path, "rb") as handle:
-        await handle.seek(start)
-        remaining = length
-        while remaining > 0:
-            chunk = await handle.read(min(_CHUNK, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            await send({"type": "http.response.body", "body": chunk, "more_body": remaining > 0})
-    if remaining > 0:
-        # The blob is content-addressed and never shrinks; end the body cleanly anyway.
-        await send({"type": "http.response.body", "body": b""})
 
 
 def _landing_headers(location: str) -> Headers:

@@ -12,11 +12,14 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import date
 from typing import Any
 
-from server.db import Database
+from server.storage.records import Records
+from server.storage.rows import Answer, FeedbackRecord, GuideTally
+
+__all__ = ["Answer", "FeedbackRecord", "FeedbackStore", "GuideTally", "feedback_csv"]
 
 MAX_COMMENT = 500
 # A JSON or form body: 500 characters, escaped, fit easily; anything bigger is refused unread.
@@ -34,16 +37,6 @@ class FeedbackError(ValueError):
     def __init__(self, detail: str, code: str = "invalid") -> None:
         super().__init__(detail)
         self.code = code
-
-
-@dataclass(frozen=True)
-class Answer:
-    id: str
-    guide: str
-    lang: str
-    section: str
-    helpful: bool
-    comment: str
 
 
 def parse_answer(data: Mapping[str, Any], guides: set[str], new_id: str) -> Answer:
@@ -83,60 +76,20 @@ def clean_comment(raw: Any) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class GuideTally:
-    guide: str
-    yes: int
-    no: int
-    comments: int
-
-
-@dataclass(frozen=True)
-class FeedbackRecord:
-    day: str
-    guide: str
-    lang: str
-    section: str
-    helpful: str  # yes / no
-    comment: str
-
-
 class FeedbackStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Records) -> None:
         self.db = db
 
     def save(self, answer: Answer, day: date) -> bool:
         """True when stored; False when this id was stored before (a resend)."""
-        with self.db.connect() as conn:
-            cursor = conn.execute(
-                "INSERT OR IGNORE INTO feedback (id, day, guide, lang, section, helpful, comment)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (answer.id, day.isoformat(), answer.guide, answer.lang, answer.section,
-                 int(answer.helpful), answer.comment),
-            )  # fmt: skip
-            return cursor.rowcount == 1
+        return self.db.feedback.save(answer, day.isoformat())
 
     def tallies(self) -> list[GuideTally]:
-        with self.db.connect() as conn:
-            rows = conn.execute(
-                "SELECT guide, SUM(helpful), SUM(1 - helpful), SUM(comment != '')"
-                " FROM feedback GROUP BY guide ORDER BY guide"
-            ).fetchall()
-        return [GuideTally(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows]
+        return self.db.feedback.tallies()
 
     def records(self, guide: str = "", limit: int | None = None) -> list[FeedbackRecord]:
         """Newest day first."""
-        sql = "SELECT day, guide, lang, section, helpful, comment FROM feedback"
-        params: list[str] = []
-        if guide:
-            sql += " WHERE guide = ?"
-            params.append(guide)
-        sql += " ORDER BY day DESC, rowid DESC"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        with self.db.connect() as conn:
-            rows = conn.execute(sql, params).fetchall()
-        return [FeedbackRecord(r[0], r[1], r[2], r[3], "yes" if r[4] else "no", r[5]) for r in rows]
+        return self.db.feedback.records(guide, limit)
 
 
 def feedback_csv(records: Iterable[FeedbackRecord]) -> str:

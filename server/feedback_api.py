@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import sqlite3
 import urllib.parse
 from typing import Any
 
@@ -22,11 +21,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.clock import office_today
-from server.db import DatabaseProblem
 from server.feedback import MAX_BODY_BYTES, FeedbackError, FeedbackStore, parse_answer
 from server.i18n import lang_prefix
 from server.rate_limit import RateLimiter, retry_after
 from server.site import LiveSite
+from server.storage.errors import DatabaseProblem
 
 log = logging.getLogger("bilang_karyo")
 
@@ -74,7 +73,7 @@ def feedback_routes(
                 raise Refusal(400, exc.code, str(exc)) from None
             try:
                 stored = await anyio.to_thread.run_sync(store.save, answer, office_today())
-            except (DatabaseProblem, sqlite3.Error, OSError) as exc:
+            except (DatabaseProblem, OSError) as exc:
                 # The phone keeps the answer and sends it again later (feedback.js).
                 log.error("feedback not stored: %s", exc)
                 raise Refusal(

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from server.audit import record
-from server.blobs import sha256_hex
 from server.catalog_file import CATALOG_NAME
-from server.db import DatabaseProblem, problem_of, utc_now
 from server.publish import FOLDER_ACTOR, Publisher
 from server.publish_checks import Outcome, PublishError, dropped_owner
 from server.site import ReloadStatus
+from server.storage.errors import DatabaseProblem
+from server.storage.files import sha256_hex
+from server.storage.rows import AuditRecord, utc_now
 
 log = logging.getLogger("bilang_karyo")
 
@@ -50,7 +50,7 @@ class FolderSync:
             return self.publisher.show(derive)
 
     def _report(self, exc: Exception, what: str) -> None:
-        problem = problem_of(exc, self.publisher.db.path)
+        problem = self.publisher.db.problem(exc)
         if isinstance(problem, DatabaseProblem) and problem.key in ("db_missing", "db_damaged"):
             self.status.report("database", str(problem))
         else:
@@ -98,26 +98,15 @@ class FolderSync:
         """Keep a copy of catalog.toml as edited by hand, and log the edit."""
         text = self.publisher.catalog_text()
         digest = sha256_hex(text.encode())
-        with self.publisher.db.connect() as conn:
-            last = conn.execute(
-                "SELECT sha256 FROM catalog_snapshots ORDER BY rowid DESC LIMIT 1"
-            ).fetchone()
-            if last is not None and last[0] == digest:
-                return
-            conn.execute(
-                "INSERT OR REPLACE INTO catalog_snapshots (sha256, text, saved_at)"
-                " VALUES (?, ?, ?)",
-                (digest, text, utc_now()),
+        last = self.publisher.db.journal.latest_catalog()
+        if last is not None and last.sha256 == digest:
+            return
+        audit = None
+        if last is not None:
+            audit = AuditRecord(
+                FOLDER_ACTOR, "edit", old_sha256=last.sha256, new_sha256=digest, detail=CATALOG_NAME
             )
-            if last is not None:
-                record(
-                    conn,
-                    FOLDER_ACTOR,
-                    "edit",
-                    old_sha256=last[0],
-                    new_sha256=digest,
-                    detail=CATALOG_NAME,
-                )
+        self.publisher.db.journal.save_catalog(text, utc_now(), audit)
 
 
 def _cause(exc: BaseException) -> str:

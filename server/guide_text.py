@@ -23,7 +23,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from server.db import utc_now
+from server.storage.rows import utc_now
 from server.text_layout import Block, fold
 from server.work_log import note
 

@@ -1,34 +1,33 @@
 """Applying a change to `guides/` so that a crash at any point is finished on restart.
 
-A change is decided in full first: the new PDFs are already in the blob store
-and the new catalog text is rendered. It is then written to the `pending`
-table (one SQLite commit), applied to `guides/` with atomic renames, and
+A change is decided in full first: the new PDFs are already in the file store
+and the new catalog text is rendered. It is then saved whole in the journal
+(one commit of the records), applied to `guides/` with atomic renames, and
 finally recorded (versions and audit entries) in the same transaction that
-deletes it from `pending`. A process killed half-way leaves the change in
-`pending`; whoever takes the lock next applies it again, which is harmless
+takes it out of the journal. A process killed half-way leaves the change in
+the journal; whoever takes the lock next applies it again, which is harmless
 because every step only makes a file equal to known bytes.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
-import sqlite3
 import sys
-import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from server.audit import record
-from server.blobs import BlobStore, put_in_place, sha256_hex, stage, write_atomically
 from server.catalog_file import CATALOG_NAME
-from server.db import Database, utc_now
-from server.versions import Version, insert_version
+from server.storage.atomic import put_in_place, stage, write_atomically
+from server.storage.errors import DatabaseProblem
+from server.storage.files import GuideFiles, sha256_hex
+from server.storage.records import Records
+from server.storage.rows import AuditRecord, Version, utc_now
+
+__all__ = ["AuditRecord", "Change", "ChangeUnfinished", "FileWrite", "Journal", "checkpoint"]
 
 PAUSE_ENV = "BILANG_KARYO_PAUSE_AT"
 
@@ -44,17 +43,6 @@ def checkpoint(step: str) -> None:
 class FileWrite:
     name: str  # a file name directly inside guides/, already checked
     sha256: str
-
-
-@dataclass(frozen=True)
-class AuditRecord:
-    actor: str
-    action: str
-    guide: str = ""
-    lang: str = ""
-    old_sha256: str = ""
-    new_sha256: str = ""
-    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,68 +78,39 @@ class ChangeUnfinished(Exception):
     kept, and finished by the next publish or the next start of the server."""
 
 
-class GuidesLock:
-    """One writer of `guides/` and the blob store at a time, across threads and processes.
-
-    The thread lock orders the admin's request threads and the watcher's thread within
-    this process; the flock orders this process with the CLI's. It is not re-entrant:
-    the publisher hands the new catalog to the site itself, with nothing calling back.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._thread_lock = threading.Lock()
-
-    @contextlib.contextmanager
-    def held(self) -> Iterator[None]:
-        with self._thread_lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                yield
-            finally:
-                os.close(fd)  # closing releases the flock
-
-
 class Journal:
-    def __init__(self, db: Database, guides_dir: Path, store: BlobStore) -> None:
+    def __init__(self, db: Records, guides_dir: Path, files: GuideFiles) -> None:
         self.db = db
         self.guides_dir = guides_dir
-        self.store = store
+        self.files = files
 
     def commit(self, change: Change, contents: Mapping[str, bytes] | None = None) -> None:
-        """Record, apply and finish `change`. Call with the guides lock held.
+        """Record, apply and finish `change`. Call with the publish lock held.
 
         `contents`: the bytes of the files it writes, by sha256, as the caller read and
-        hashed them; others are read from the blob store and checked against their hash.
+        hashed them; others are read from the file store and checked against their hash.
         Every byte is written to temporary files first. A disk that fills up after
         the caller's space check then fails the change before it is journaled, with
         nothing changed; from the journal on, only renames and the records remain.
         """
         staged = self._stage(change, contents or {})
         try:
-            with self.db.connect() as conn:
-                pending_id = conn.execute(
-                    "INSERT INTO pending (payload) VALUES (?)", (change.to_json(),)
-                ).lastrowid
+            pending_id = self.db.journal.add_pending(change.to_json())
         except BaseException:
             for path in staged.values():
                 path.unlink(missing_ok=True)
             raise
-        assert pending_id is not None
         checkpoint("journaled")
         try:
             self._apply(change, pending_id, staged)
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, DatabaseProblem) as exc:
             raise ChangeUnfinished(str(exc)) from exc
 
     def recover(self) -> int:
         """Finish every change a killed process left half-done; the number finished."""
-        with self.db.connect() as conn:
-            rows = conn.execute("SELECT id, payload FROM pending ORDER BY id").fetchall()
-        for row in rows:
-            self._apply(Change.from_json(row["payload"]), row["id"])
+        rows = self.db.journal.pending()
+        for pending_id, payload in rows:
+            self._apply(Change.from_json(payload), pending_id)
         self._remove_temp_files()
         return len(rows)
 
@@ -175,7 +134,7 @@ class Journal:
         self, change: Change, pending_id: int, staged: dict[str, Path] | None = None
     ) -> None:
         """Make guides/ match `change`, then record it. Run again after a crash, without
-        `staged`, it writes every file anew from the blob store."""
+        `staged`, it writes every file anew from the file store."""
         staged = staged or {}
         for write in change.writes_before:
             self._write_file(write, staged.get(write.name))
@@ -189,18 +148,13 @@ class Journal:
         checkpoint("catalog-written")
         for write in change.writes_after:
             self._write_file(write, staged.get(write.name))
-        with self.db.connect() as conn:
+        with self.db.journal.finish(pending_id) as records:
             for version in change.versions:
-                insert_version(conn, version)
+                records.add_version(version)
             for entry in change.audit:
-                record(conn, **asdict(entry), at=change.at)
+                records.add_audit(entry, change.at)
             if change.catalog_text is not None:
-                conn.execute(
-                    "INSERT OR REPLACE INTO catalog_snapshots (sha256, text, saved_at)"
-                    " VALUES (?, ?, ?)",
-                    (sha256_hex(change.catalog_text.encode()), change.catalog_text, change.at),
-                )
-            conn.execute("DELETE FROM pending WHERE id = ?", (pending_id,))
+                records.save_catalog(change.catalog_text, change.at)
         checkpoint("recorded")
 
     def _target(self, write: FileWrite) -> Path:
@@ -210,7 +164,7 @@ class Journal:
         return target
 
     def _stored_bytes(self, write: FileWrite) -> bytes:
-        data = self.store.path_for(write.sha256).read_bytes()
+        data = self.files.read(write.sha256)
         if sha256_hex(data) != write.sha256:
             raise OSError(f"stored version {write.sha256} is damaged; not writing {write.name}")
         return data
@@ -223,7 +177,8 @@ class Journal:
 
     def _remove_temp_files(self) -> None:
         # write_atomically's temporary files are ".<name>.<random>.tmp"; with the
-        # lock held, none of them belongs to a write still in progress (the blob
+        # lock held, none of them belongs to a write still in progress (the file
         # store, too, is only written with the lock held).
-        for path in [*self.guides_dir.glob(".*.tmp"), *self.store.root.glob("*/.*.tmp")]:
+        for path in self.guides_dir.glob(".*.tmp"):
             path.unlink(missing_ok=True)
+        self.files.tidy()

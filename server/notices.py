@@ -1,6 +1,6 @@
 """Announcements on the landing page: a short text in id and en, shown from a start to an end.
 
-Tikkim post them from the admin or `bilang-karyo notice add`; each change is one SQLite
+Tikkim post them from the admin or `bilang-karyo notice add`; each change is one
 transaction with its audit entry. The landing page carries every notice that has not ended
 (future ones hidden), with their times, so that the phone shows and hides them by its own
 clock, offline too (pwa/static/office.js). At most `MAX_SHOWN` show at once.
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from server import audit
-from server.db import Database, utc_now
+from server.storage.records import Records
+from server.storage.rows import AuditRecord, NewNotice, NoticeRow, utc_now
 
 NOTICES_URL = "/api/notices"
 MAX_SHOWN = 3
@@ -89,7 +89,7 @@ def clean_text(raw: str, lang: str) -> str:
 
 
 class NoticeStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Records) -> None:
         self.db = db
 
     def add(
@@ -104,67 +104,49 @@ class NoticeStore:
             raise NoticeError("notice_bad_period", "the end is already past")
         if ends_at - starts_at > timedelta(days=MAX_DAYS):
             raise NoticeError("notice_bad_period", f"a notice runs at most {MAX_DAYS} days")
-        with self.db.connect() as conn:
-            cursor = conn.execute(
-                "INSERT INTO notices (text_id, text_en, starts_at, ends_at, created_at, created_by)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (cleaned["id"], cleaned["en"], starts_at.isoformat(), ends_at.isoformat(),
-                 utc_now(), actor),
-            )  # fmt: skip
-            notice_id = int(cursor.lastrowid or 0)
-            audit.record(
-                conn, actor, "notice_add",
+        new = NewNotice(
+            cleaned["id"], cleaned["en"], starts_at.isoformat(), ends_at.isoformat(), utc_now(),
+            actor,
+        )  # fmt: skip
+
+        def audit(notice_id: int) -> AuditRecord:
+            return AuditRecord(
+                actor, "notice_add",
                 detail=f"#{notice_id} {starts_at.isoformat()} - {ends_at.isoformat()}: "
                 f"{cleaned['id']} / {cleaned['en']}",
             )  # fmt: skip
+
+        notice_id = self.db.notices.add(new, audit)
         return Notice(notice_id, cleaned, starts_at, ends_at, actor)
 
     def remove(self, notice_id: int, actor: str) -> Notice:
-        with self.db.connect() as conn:
-            row = conn.execute(
-                "SELECT * FROM notices WHERE id = ? AND removed_at IS NULL", (notice_id,)
-            ).fetchone()
-            if row is None:
-                raise NoticeError("notice_unknown", f"there is no notice #{notice_id} to remove")
-            conn.execute(
-                "UPDATE notices SET removed_at = ?, removed_by = ? WHERE id = ?",
-                (utc_now(), actor, notice_id),
+        def audit(row: NoticeRow) -> AuditRecord:
+            return AuditRecord(
+                actor, "notice_remove", detail=f"#{notice_id}: {row.text_id} / {row.text_en}"
             )
-            notice = _notice(row)
-            audit.record(
-                conn, actor, "notice_remove",
-                detail=f"#{notice_id}: {notice.text['id']} / {notice.text['en']}",
-            )  # fmt: skip
-        return notice
+
+        row = self.db.notices.remove(notice_id, utc_now(), actor, audit)
+        if row is None:
+            raise NoticeError("notice_unknown", f"there is no notice #{notice_id} to remove")
+        return _notice(row)
 
     def current(self, now: datetime | None = None) -> list[Notice]:
         """Notices not removed and not ended, soonest start first."""
         now = now or datetime.now(UTC)
-        with self.db.connect() as conn:
-            rows = conn.execute(
-                "SELECT * FROM notices WHERE removed_at IS NULL AND ends_at > ?"
-                " ORDER BY starts_at, id",
-                (now.isoformat(),),
-            ).fetchall()
-        return [_notice(row) for row in rows]
+        return [_notice(row) for row in self.db.notices.current(now.isoformat())]
 
     def revision(self) -> int:
-        """Grows with every notice added or removed (by any process): the newest id plus the
-        number removed, as ids only grow and a removal is never undone."""
-        with self.db.connect() as conn:
-            row = conn.execute(
-                "SELECT COALESCE(MAX(id), 0) + COUNT(removed_at) FROM notices"
-            ).fetchone()
-        return int(row[0])
+        """Grows with every notice added or removed (by any process)."""
+        return self.db.notices.revision()
 
 
-def _notice(row: Any) -> Notice:
+def _notice(row: NoticeRow) -> Notice:
     return Notice(
-        id=row["id"],
-        text={"id": row["text_id"], "en": row["text_en"]},
-        starts_at=datetime.fromisoformat(row["starts_at"]),
-        ends_at=datetime.fromisoformat(row["ends_at"]),
-        created_by=row["created_by"],
+        id=row.id,
+        text={"id": row.text_id, "en": row.text_en},
+        starts_at=datetime.fromisoformat(row.starts_at),
+        ends_at=datetime.fromisoformat(row.ends_at),
+        created_by=row.created_by,
     )
 
 

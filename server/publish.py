@@ -13,7 +13,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from server.blobs import BlobStore, sha256_hex
 from server.catalog import Catalog, FileCache, load_catalog
 from server.catalog_edit import entry_with, existing, new_file_name
 from server.catalog_file import (
@@ -24,14 +23,12 @@ from server.catalog_file import (
 )
 from server.catalog_write import leading_comments, render_checked
 from server.clock import office_today
-from server.db import Database, utc_now
 from server.guide_text import TextError, TextStore
 from server.journal import (
     AuditRecord,
     Change,
     ChangeUnfinished,
     FileWrite,
-    GuidesLock,
     Journal,
     checkpoint,
 )
@@ -49,7 +46,11 @@ from server.publish_checks import (
     too_large,
 )
 from server.reader import ReaderQueue, ReaderStore
-from server.versions import Version, Versions, rollback_target
+from server.storage.default import open_files, open_records
+from server.storage.files import GuideFiles, sha256_hex
+from server.storage.records import Records
+from server.storage.rows import utc_now
+from server.versions import Version, rollback_target
 
 if TYPE_CHECKING:
     from server.site import LiveSite
@@ -69,15 +70,16 @@ class Publisher:
         guides_dir: Path,
         data_dir: Path,
         *,
-        db: Database | None = None,
+        db: Records | None = None,
+        files: GuideFiles | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
         site: LiveSite | None = None,
         render_progress: Callable[[str, int, int], None] | None = None,
     ) -> None:
         self.guides_dir = guides_dir
-        self.db = db or Database(data_dir)
-        self.store = BlobStore(data_dir / "blobs")
-        self.versions = Versions(self.db)
+        self.db = db or open_records(data_dir)
+        self.store = files or open_files(data_dir)
+        self.versions = self.db.versions
         self.texts = TextStore(data_dir / "text")
         self.max_bytes = max_bytes
         self.site = site
@@ -91,7 +93,7 @@ class Publisher:
         # Each file's hash and page count: bytes checked here, or recorded as a version by
         # another process (the CLI), are not parsed again when the catalog is loaded.
         self.files = FileCache(max_bytes, lookup=self._recorded_pages)
-        self.lock = GuidesLock(data_dir / "publish.lock")
+        self.lock = self.db.publish_lock
         self.journal = Journal(self.db, guides_dir, self.store)
         self._hash_cache: dict[str, tuple[tuple[int, int, int], str]] = {}
 
@@ -158,7 +160,7 @@ class Publisher:
                 # A new version means someone checked the guide today.
                 new_entry = replace(new_entry, last_checked=office_today())
             blob = 0 if self.store.has(digest) else len(data)
-            check_space([(self.store.root, blob), (self.guides_dir, len(data))])
+            check_space([*self.store.room_needed(blob), (self.guides_dir, len(data))])
             with disk_errors():
                 self.store.put(data, digest)
             checkpoint("blob-stored")
@@ -203,8 +205,10 @@ class Publisher:
                 raise PublishError(
                     "already_current", f"version {target.number} is already the one served"
                 )
-            path = self.store.path_for(target.sha256)
-            data = path.read_bytes() if path.is_file() else b""
+            try:
+                data = self.store.read(target.sha256)
+            except FileNotFoundError:
+                data = b""
             if sha256_hex(data) != target.sha256:
                 raise PublishError("blob_missing", f"the stored copy of v{target.number} is gone")
             check_space([(self.guides_dir, target.size)])
@@ -472,7 +476,7 @@ class Publisher:
             return None
 
     def _read_blob(self, sha256: str) -> bytes:
-        return self.store.path_for(sha256).read_bytes()
+        return self.store.read(sha256)
 
     def hash_file(self, path: Path) -> str:
         stat = path.stat()

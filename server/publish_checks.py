@@ -6,7 +6,6 @@ import contextlib
 import errno
 import os
 import re
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -15,6 +14,7 @@ from typing import BinaryIO
 
 from server.catalog_file import LANGS, TEXT_MAX, is_valid_slug
 from server.pdf import PdfError, inspect_pdf
+from server.storage.errors import DatabaseProblem
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 _DROPPED_NAME = re.compile(r"^(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>id|en)\.pdf$")
@@ -148,8 +148,8 @@ def disk_errors() -> Iterator[None]:
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
             raise
         raise disk_full(str(exc)) from None
-    except sqlite3.OperationalError as exc:
-        if "full" not in str(exc):
+    except DatabaseProblem as exc:
+        if exc.key != "db_full":
             raise
         raise disk_full(str(exc)) from None
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -13,9 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from server.assets import Assets
-from server.blobs import BlobStore
 from server.catalog import Catalog, CatalogError, GuideFile
-from server.db import DatabaseProblem
 from server.guide_text import GuideText, TextError, TextStore
 from server.i18n import LANGS, lang_prefix
 from server.manifest import FAVICON_URL, MANIFEST_TYPE, favicon, manifest_url, web_manifest
@@ -28,6 +25,8 @@ from server.reader import ReaderEdition, ReaderImage, ReaderQueue, ReaderStore
 from server.root_path import SiteRoot
 from server.search import SEARCH_PATH, SearchIndex, build_entries, build_index, office_glossary
 from server.service_worker import WORKER_URL, build_worker
+from server.storage.errors import DatabaseProblem
+from server.storage.files import GuideFiles
 from server.work_log import note
 
 log = logging.getLogger("bilang_karyo")
@@ -240,7 +239,7 @@ class LiveSite:
         self,
         guides_dir: Path,
         office: Office,
-        store: BlobStore,
+        store: GuideFiles,
         renderer: PageRenderer,
         assets: Assets,
         reader: ReaderStore | None = None,
@@ -346,7 +345,7 @@ class LiveSite:
         site = self.site
         try:
             revision = self.notice_store.revision()
-        except (DatabaseProblem, sqlite3.Error, OSError):
+        except (DatabaseProblem, OSError):
             revision = site.board.revision if site.board else 0  # unreadable: keep what is shown
         if site.board is None or revision != site.board.revision:
             return True
@@ -359,7 +358,7 @@ class LiveSite:
             return None
         try:
             return board_from(self.notice_store)
-        except (DatabaseProblem, sqlite3.Error, OSError) as exc:
+        except (DatabaseProblem, OSError) as exc:
             log.warning("notices not read, the pages keep the ones they had: %s", exc)
             return self._site.board if self._site else None
 
@@ -441,4 +440,4 @@ class LiveSite:
         self._text_pool.shutdown(wait=False, cancel_futures=True)
 
     def _read_blob(self, sha256: str) -> bytes:
-        return self.store.path_for(sha256).read_bytes()
+        return self.store.read(sha256)

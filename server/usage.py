@@ -32,7 +32,6 @@ import csv
 import hashlib
 import io
 import re
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -41,7 +40,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from server.clock import office_today
-from server.db import Database
+from server.storage.records import Records
+from server.storage.rows import Count, SeenLimits, UsageRow
+from server.storage.rows import UsageEvent as Event
 
 # The `src` values of the links we hand out, and what each one counts: the one place to add
 # a source (the QR code's URL in office.py, the installed app's start URL in manifest.py).
@@ -73,7 +74,6 @@ _MAX_PATH = 512
 _REPORTED_ALONE = ("guide_open", "whatsapp")
 
 Key = tuple[str, str, str, str]  # day, metric, guide, lang
-Count = tuple[str, str, str]  # metric, guide, lang
 Headers = Iterable[tuple[bytes, bytes]]
 
 
@@ -133,15 +133,6 @@ def request_kind(headers: Mapping[bytes, bytes]) -> bytes | None:
 def hash_id(event_id: str) -> str:
     """Ids are kept hashed: the random id a phone made never sits on the server."""
     return hashlib.sha256(event_id.encode()).hexdigest()[:32]
-
-
-@dataclass(frozen=True)
-class Event:
-    """One view or tap, counted once under its id."""
-
-    id_hash: str
-    day: str
-    counts: tuple[Count, ...]
 
 
 @dataclass
@@ -214,69 +205,30 @@ def _event_day(raw: object, today: date) -> date | None:
 
 
 class UsageStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Records) -> None:
         self.db = db
 
     def flush(self, pending: Pending) -> None:
         """Writes what the server counted: its plain counts, and each view whose id is new."""
         if not pending:
             return
-        with self.db.connect() as conn:
-            _add_counts(conn, [(*key, n) for key, n in pending.counts.items()])
-            _record(conn, pending.events.values())
+        counts = [(*key, n) for key, n in pending.counts.items()]
+        self.db.usage.add(counts, pending.events.values(), _seen_limits())
 
     def record_events(self, events: Iterable[Event]) -> int:
         """Count each event whose id was not seen before; the number counted."""
-        with self.db.connect() as conn:
-            return _record(conn, events)
+        return self.db.usage.add((), events, _seen_limits())
 
-    def rows(self, since: date) -> list[tuple[str, str, str, str, int]]:
-        with self.db.connect() as conn:
-            found = conn.execute(
-                "SELECT day, metric, guide, lang, count FROM usage_daily WHERE day >= ?"
-                " ORDER BY day, metric, guide, lang",
-                (since.isoformat(),),
-            ).fetchall()
-        return [(r[0], r[1], r[2], r[3], int(r[4])) for r in found]
+    def rows(self, since: date) -> list[UsageRow]:
+        return self.db.usage.rows(since.isoformat())
 
 
-def _add_counts(conn: sqlite3.Connection, rows: list[tuple[str, str, str, str, int]]) -> None:
-    conn.executemany(
-        "INSERT INTO usage_daily (day, metric, guide, lang, count) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT (day, metric, guide, lang)"
-        " DO UPDATE SET count = count + excluded.count",
-        rows,
-    )
+def _seen_limits() -> SeenLimits:
+    since = (office_today() - timedelta(days=KEEP_SEEN_DAYS)).isoformat()
+    return SeenLimits(MAX_STORED_PER_DAY, since, MAX_SEEN_IDS)
 
 
-def _record(conn: sqlite3.Connection, events: Iterable[Event]) -> int:
-    counted = 0
-    stored: dict[str, int] = {}
-    for event in events:
-        if event.day not in stored:
-            stored[event.day] = conn.execute(
-                "SELECT COUNT(*) FROM usage_seen WHERE day = ?", (event.day,)
-            ).fetchone()[0]
-        if stored[event.day] >= MAX_STORED_PER_DAY:
-            continue
-        stored[event.day] += 1
-        inserted = conn.execute(
-            "INSERT OR IGNORE INTO usage_seen (id, day) VALUES (?, ?)",
-            (event.id_hash, event.day),
-        ).rowcount
-        if inserted:
-            counted += 1
-            _add_counts(conn, [(event.day, *count, 1) for count in event.counts])
-    if counted:
-        cutoff = (office_today() - timedelta(days=KEEP_SEEN_DAYS)).isoformat()
-        conn.execute("DELETE FROM usage_seen WHERE day < ?", (cutoff,))
-        # Rowids grow with each id kept, so the newest MAX_SEEN_IDS stay (cheap: no count).
-        newest = conn.execute("SELECT max(rowid) FROM usage_seen").fetchone()[0] or 0
-        conn.execute("DELETE FROM usage_seen WHERE rowid <= ?", (newest - MAX_SEEN_IDS,))
-    return counted
-
-
-def usage_csv(rows: Iterable[tuple[str, str, str, str, int]]) -> str:
+def usage_csv(rows: Iterable[UsageRow]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)

@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 
 from server.catalog import GuideFile
 from server.clock import office_now, office_today, office_zone
+from server.storage.rows import Count
+from server.storage.rows import UsageEvent as Event
 from server.usage import (
     EVENT_ID,
     MAX_PENDING_IDS,
     NOT_A_VIEW,
-    Count,
-    Event,
     Pending,
     guide_of,
     hash_id,

@@ -202,9 +202,9 @@ def live_server(
 def sample_reader(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The reader pages and text versions of every sample guide, made once per test process
     (`reader/` and `text/`, as in a data folder)."""
-    from server.blobs import sha256_hex
     from server.guide_text import TextStore
     from server.reader import ReaderStore
+    from server.storage.files import sha256_hex
 
     root = tmp_path_factory.mktemp("sample-reader")
     store, texts = ReaderStore(root / "reader"), TextStore(root / "text")

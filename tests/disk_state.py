@@ -6,7 +6,7 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
-from server.db import DB_NAME
+from server.storage.sqlite_db import DB_NAME
 
 _TABLES = ("versions", "audit", "pending", "catalog_snapshots")
 

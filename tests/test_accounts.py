@@ -10,7 +10,7 @@ import pytest
 
 from server.accounts import AccountError, Accounts
 from server.cli import main
-from server.db import DB_NAME, Database
+from server.storage.sqlite_db import DB_NAME, Database
 
 
 @pytest.fixture

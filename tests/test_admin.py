@@ -18,8 +18,8 @@ from starlette.testclient import TestClient
 
 from server.admin.context import Admin
 from server.app import create_app
-from server.db import DB_NAME
 from server.settings import Settings
+from server.storage.sqlite_db import DB_NAME
 from tests.admin_client import PASSWORD, add_account, csrf_of, form_value, log_in, refusal_key
 from tests.bad_pdfs import javascript_open_action, padded_pdf
 from tests.conftest import start_server

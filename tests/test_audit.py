@@ -14,11 +14,12 @@ from starlette.testclient import TestClient
 
 from server.accounts import Accounts
 from server.app import create_app
-from server.audit import AuditEntry, AuditFilter, AuditLog, audit_csv, record, shorten_address
-from server.db import DB_NAME, SIGN_IN_RETENTION_DAYS, Database
+from server.audit import AuditEntry, AuditFilter, AuditLog, audit_csv, shorten_address
 from server.publish import Publisher
 from server.publish_checks import GuideTexts
 from server.settings import Settings
+from server.storage.rows import SIGN_IN_RETENTION_DAYS, AuditRecord
+from server.storage.sqlite_db import DB_NAME, Database
 from tests.admin_client import PASSWORD, csrf_of, log_in
 from tests.pdfs import make_pdf
 
@@ -142,10 +143,9 @@ def test_sign_in_records_keep_the_network_not_the_address() -> None:
 def test_old_sign_in_records_are_pruned_and_nothing_else_can_be(tmp_path: Path) -> None:
     db = Database(tmp_path / "data")
     old = (datetime.now(UTC) - timedelta(days=SIGN_IN_RETENTION_DAYS + 5)).isoformat()
-    with db.connect() as conn:
-        for action in ("login", "login_failed", "logout", "publish"):
-            record(conn, "budi", action, detail="203.0.113.0/24", at=old)
-        record(conn, "budi", "login_failed", detail="203.0.113.0/24")
+    for action in ("login", "login_failed", "logout", "publish"):
+        db.audit.add(AuditRecord("budi", action, detail="203.0.113.0/24"), at=old)
+    db.audit.add(AuditRecord("budi", "login_failed", detail="203.0.113.0/24"))
     log = AuditLog(db)
     assert log.prune_sign_ins() == 3
     assert sorted(e.action for e in log.entries()) == ["login_failed", "publish"]

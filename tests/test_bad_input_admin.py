@@ -24,8 +24,8 @@ from starlette.testclient import TestClient
 
 from server.admin.context import Admin
 from server.app import create_app
-from server.db import DB_NAME
 from server.settings import PROJECT_ROOT, Settings
+from server.storage.sqlite_db import DB_NAME
 from tests import bad_pdfs
 from tests.admin_client import PASSWORD, csrf_of, form_value, log_in, refusal_key
 from tests.conftest import SAMPLE_GUIDES, SAMPLE_OFFICE

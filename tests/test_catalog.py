@@ -6,17 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from server.blobs import BlobStore
 from server.catalog import CatalogError, FileCache, load_catalog
+from server.storage.local_files import LocalGuideFiles
 from tests.pdfs import make_pdf
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> BlobStore:
-    return BlobStore(tmp_path / "blobs")
+def store(tmp_path: Path) -> LocalGuideFiles:
+    return LocalGuideFiles(tmp_path / "blobs")
 
 
-def test_loads_the_sample_guides_in_page_order(guides_dir: Path, store: BlobStore) -> None:
+def test_loads_the_sample_guides_in_page_order(guides_dir: Path, store: LocalGuideFiles) -> None:
     catalog = load_catalog(guides_dir)
     assert [g.slug for g in catalog.guides] == [
         "antrian-paspor",
@@ -28,7 +28,7 @@ def test_loads_the_sample_guides_in_page_order(guides_dir: Path, store: BlobStor
     assert catalog.warnings == ()
 
 
-def test_files_carry_their_hash_size_and_pages(guides_dir: Path, store: BlobStore) -> None:
+def test_files_carry_their_hash_size_and_pages(guides_dir: Path, store: LocalGuideFiles) -> None:
     catalog = load_catalog(guides_dir)
     for gfile in catalog.files():
         data = (guides_dir / gfile.filename).read_bytes()
@@ -40,35 +40,37 @@ def test_files_carry_their_hash_size_and_pages(guides_dir: Path, store: BlobStor
         assert not store.has(gfile.sha256)
 
 
-def test_version_changes_only_when_content_changes(guides_dir: Path, store: BlobStore) -> None:
+def test_version_changes_only_when_content_changes(
+    guides_dir: Path, store: LocalGuideFiles
+) -> None:
     first = load_catalog(guides_dir).version
     assert load_catalog(guides_dir).version == first
     (guides_dir / "antrian-paspor.id.pdf").write_bytes(make_pdf("Versi baru"))
     assert load_catalog(guides_dir).version != first
 
 
-def test_half_copied_pdf_is_refused(guides_dir: Path, store: BlobStore) -> None:
+def test_half_copied_pdf_is_refused(guides_dir: Path, store: LocalGuideFiles) -> None:
     data = make_pdf("Baru")
     (guides_dir / "antrian-paspor.id.pdf").write_bytes(data[: len(data) // 2])
     with pytest.raises(CatalogError, match=r"antrian-paspor\.id\.pdf: .*incomplete"):
         load_catalog(guides_dir)
 
 
-def test_removed_file_drops_that_language(guides_dir: Path, store: BlobStore) -> None:
+def test_removed_file_drops_that_language(guides_dir: Path, store: LocalGuideFiles) -> None:
     (guides_dir / "izin-tinggal.en.pdf").unlink()
     catalog = load_catalog(guides_dir)
     assert set(catalog.guide("izin-tinggal").files) == {"id"}  # type: ignore[union-attr]
     assert any("izin-tinggal.en.pdf" in w and "missing" in w for w in catalog.warnings)
 
 
-def test_guide_without_any_file_is_not_shown(guides_dir: Path, store: BlobStore) -> None:
+def test_guide_without_any_file_is_not_shown(guides_dir: Path, store: LocalGuideFiles) -> None:
     (guides_dir / "antrian-paspor.id.pdf").unlink()
     catalog = load_catalog(guides_dir)
     assert catalog.guide("antrian-paspor") is None
 
 
 def test_dropped_pdf_named_by_convention_becomes_a_guide(
-    guides_dir: Path, store: BlobStore
+    guides_dir: Path, store: LocalGuideFiles
 ) -> None:
     (guides_dir / "visa-kunjungan.id.pdf").write_bytes(make_pdf("Visa"))
     catalog = load_catalog(guides_dir)
@@ -78,13 +80,15 @@ def test_dropped_pdf_named_by_convention_becomes_a_guide(
     assert any("add titles" in w for w in catalog.warnings)
 
 
-def test_dropped_second_language_joins_its_guide(guides_dir: Path, store: BlobStore) -> None:
+def test_dropped_second_language_joins_its_guide(guides_dir: Path, store: LocalGuideFiles) -> None:
     (guides_dir / "antrian-paspor.en.pdf").write_bytes(make_pdf("Queue"))
     guide = load_catalog(guides_dir).guide("antrian-paspor")
     assert guide is not None and set(guide.files) == {"id", "en"}
 
 
-def test_badly_named_pdf_is_ignored_with_a_warning(guides_dir: Path, store: BlobStore) -> None:
+def test_badly_named_pdf_is_ignored_with_a_warning(
+    guides_dir: Path, store: LocalGuideFiles
+) -> None:
     (guides_dir / "Panduan Baru.pdf").write_bytes(make_pdf())
     catalog = load_catalog(guides_dir)
     assert len(catalog.guides) == 4
@@ -92,7 +96,7 @@ def test_badly_named_pdf_is_ignored_with_a_warning(guides_dir: Path, store: Blob
 
 
 def test_link_out_of_the_guides_folder_is_not_served(
-    guides_dir: Path, store: BlobStore, tmp_path: Path
+    guides_dir: Path, store: LocalGuideFiles, tmp_path: Path
 ) -> None:
     outside = tmp_path / "secret.pdf"
     outside.write_bytes(make_pdf("Rahasia"))
@@ -101,14 +105,14 @@ def test_link_out_of_the_guides_folder_is_not_served(
     assert load_catalog(guides_dir).guide("antrian-paspor") is None
 
 
-def test_missing_catalog_file_is_an_error(guides_dir: Path, store: BlobStore) -> None:
+def test_missing_catalog_file_is_an_error(guides_dir: Path, store: LocalGuideFiles) -> None:
     (guides_dir / "catalog.toml").unlink()
     with pytest.raises(CatalogError, match=r"catalog\.toml: not found"):
         load_catalog(guides_dir)
 
 
 def test_unchanged_files_are_not_read_again(
-    guides_dir: Path, store: BlobStore, monkeypatch: pytest.MonkeyPatch
+    guides_dir: Path, store: LocalGuideFiles, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = FileCache()
     load_catalog(guides_dir, cache)

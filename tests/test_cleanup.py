@@ -10,9 +10,10 @@ from pathlib import Path
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.blobs import BlobStore, sha256_hex
 from server.publish import Publisher
 from server.settings import Settings
+from server.storage.files import sha256_hex
+from server.storage.local_files import LocalGuideFiles
 from tests.pdfs import make_pdf
 
 HOUR_AGO = time.time() - 3600
@@ -27,7 +28,7 @@ def test_orphans_of_a_killed_publish_and_render_are_removed_at_start(settings: S
     publisher = Publisher(settings.guides_dir, settings.data_dir)
     kept = make_pdf("Versi yang diterbitkan")
     publisher.publish("antrian-paspor", "id", io.BytesIO(kept), "budi")
-    store = BlobStore(settings.data_dir / "blobs")
+    store = LocalGuideFiles(settings.data_dir / "blobs")
     aged(store.path_for(sha256_hex(kept)))
     # A publish killed after storing its PDF, before the change was journaled.
     orphan = make_pdf("Versi yang tidak pernah terbit")

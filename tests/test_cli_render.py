@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from server.blobs import sha256_hex
 from server.cli import main
 from server.reader import ReaderStore
+from server.storage.files import sha256_hex
 from tests.pdfs import make_pdf
 
 

@@ -15,8 +15,9 @@ from typing import Any
 import httpx2
 import pytest
 
-from server.db import DB_NAME, MARKER_NAME, Database, DatabaseProblem
 from server.settings import PROJECT_ROOT
+from server.storage.errors import DatabaseProblem
+from server.storage.sqlite_db import DB_NAME, MARKER_NAME, Database
 from tests.admin_client import PASSWORD, add_account, log_in, refusal_key
 from tests.conftest import LiveServer, start_server
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from server.db import Database
 from server.feedback import FeedbackError, FeedbackStore, feedback_csv, parse_answer
+from server.storage.sqlite_db import Database
 
 GUIDES = {"izin-tinggal", "pembuatan-paspor"}
 

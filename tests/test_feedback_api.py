@@ -16,9 +16,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.db import DB_NAME
 from server.feedback import MAX_BODY_BYTES
 from server.settings import Settings
+from server.storage.sqlite_db import DB_NAME
 from tests.admin_client import add_account, log_in
 from tests.conftest import LiveServer
 

@@ -17,10 +17,10 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.audit import AuditLog
 from server.catalog_file import CATALOG_NAME
-from server.db import DB_NAME
 from server.folder_sync import FolderSync
 from server.publish import Publisher
 from server.settings import PROJECT_ROOT, Settings
+from server.storage.sqlite_db import DB_NAME
 from tests.bad_pdfs import padded_pdf
 from tests.conftest import start_server
 from tests.pdfs import make_pdf

@@ -16,7 +16,6 @@ from starlette.testclient import TestClient
 
 from server.admin.context import Admin
 from server.app import create_app
-from server.blobs import sha256_hex
 from server.folder_sync import FolderSync
 from server.guide_text import (
     GuideText,
@@ -29,6 +28,7 @@ from server.guide_text import (
 )
 from server.publish import Publisher
 from server.settings import PROJECT_ROOT, Settings
+from server.storage.files import sha256_hex
 from server.text_layout import Block
 from tests.admin_client import PASSWORD, csrf_of, log_in
 from tests.text_pdfs import scanned_pdf, two_column_pdf

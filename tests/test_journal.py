@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from server.blobs import BlobStore, sha256_hex
-from server.db import Database
 from server.journal import Journal
+from server.storage.files import sha256_hex
+from server.storage.local_files import LocalGuideFiles
+from server.storage.sqlite_db import Database
 from tests.pdfs import make_pdf
 
 
@@ -14,7 +15,7 @@ def test_recovery_removes_half_written_files_and_keeps_whole_ones(
     guides_dir: Path, tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "data"
-    store = BlobStore(data_dir / "blobs")
+    store = LocalGuideFiles(data_dir / "blobs")
     whole = store.put(make_pdf("whole"))
     # What write_atomically leaves when its process is killed mid-write.
     half_blob = store.path_for("ab" * 32).parent / f".{'ab' * 32}.pdf.x1y2z3.tmp"

@@ -14,9 +14,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.audit import AuditFilter, AuditLog
-from server.db import Database
 from server.notices import MAX_CHARS, NoticeError, NoticeStore, parse_local_time, shown
 from server.settings import PROJECT_ROOT, Settings
+from server.storage.sqlite_db import Database
 from tests.admin_client import add_account, csrf_of, log_in
 
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)

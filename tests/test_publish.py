@@ -14,6 +14,7 @@ from server.catalog_file import CATALOG_NAME, parse_catalog
 from server.clock import office_today
 from server.publish import Publisher
 from server.publish_checks import GuideTexts, PublishError
+from server.storage.local_files import LocalGuideFiles
 from tests.pdfs import make_pdf
 
 TEXTS = GuideTexts(
@@ -54,7 +55,7 @@ def test_a_new_version_is_served_and_recorded(
     entry = publisher.entry("antrian-paspor")
     assert entry is not None and entry.last_checked == office_today()
     # The earlier version is kept, content-addressed.
-    assert publisher.store.path_for(sha(new)).read_bytes() == new
+    assert publisher.store.read(sha(new)) == new
 
 
 def test_publishing_the_same_bytes_again_changes_nothing(
@@ -160,17 +161,15 @@ def test_edit_and_reorder_rewrite_the_catalog(publisher: Publisher, guides_dir: 
 def test_every_change_keeps_a_copy_of_the_catalog(publisher: Publisher, guides_dir: Path) -> None:
     publisher.reorder("budi", {"izin-tinggal": 5})
     text = (guides_dir / CATALOG_NAME).read_text()
-    with publisher.db.connect() as conn:
-        row = conn.execute(
-            "SELECT text FROM catalog_snapshots WHERE sha256 = ?", (sha(text.encode()),)
-        ).fetchone()
-    assert row is not None and row[0] == text
+    snapshot = publisher.db.journal.latest_catalog()
+    assert snapshot is not None and (snapshot.sha256, snapshot.text) == (sha(text.encode()), text)
 
 
 def test_a_rollback_refuses_a_damaged_stored_copy(publisher: Publisher, guides_dir: Path) -> None:
     first = make_pdf("Pertama")
     publisher.publish("antrian-paspor", "id", io.BytesIO(first), "budi")
     publisher.publish("antrian-paspor", "id", io.BytesIO(make_pdf("Kedua")), "budi")
+    assert isinstance(publisher.store, LocalGuideFiles)
     publisher.store.path_for(sha(first)).write_bytes(b"rusak")
     before = (guides_dir / "antrian-paspor.id.pdf").read_bytes()
     with pytest.raises(PublishError) as refused:

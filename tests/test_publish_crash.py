@@ -19,9 +19,9 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.catalog import load_catalog
-from server.db import DB_NAME
 from server.journal import PAUSE_ENV
 from server.settings import PROJECT_ROOT, Settings
+from server.storage.sqlite_db import DB_NAME
 from tests.conftest import start_server
 from tests.pdfs import make_pdf
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx2
 
 from server.clock import office_today
-from server.db import DB_NAME, Database
 from server.rate_limit import RateLimiter, retry_after
+from server.storage.sqlite_db import DB_NAME, Database
 from server.usage import MAX_STORED_PER_DAY, UsageStore, parse_events
 from server.usage_api import EVENTS_BURST, EVENTS_PER_MINUTE
 from tests.conftest import LiveServer
@@ -84,9 +84,10 @@ def test_a_flood_of_usage_reports_from_one_address_stores_a_bounded_number(
 
 
 def test_no_more_than_the_daily_bound_is_stored_whoever_reports(tmp_path: Path) -> None:
-    store = UsageStore(Database(tmp_path / "data"))
+    db = Database(tmp_path / "data")
+    store = UsageStore(db)
     today = office_today().isoformat()
-    with store.db.connect() as conn:
+    with db.connect() as conn:
         conn.executemany(
             "INSERT INTO usage_seen (id, day) VALUES (?, ?)",
             [(f"{n:032x}", today) for n in range(MAX_STORED_PER_DAY - 3)],

@@ -12,8 +12,8 @@ from starlette.testclient import TestClient
 
 from server.admin.context import Admin
 from server.app import create_app
-from server.db import DB_NAME, Database
 from server.settings import Settings
+from server.storage.sqlite_db import DB_NAME, Database
 from tests.admin_client import PASSWORD, csrf_of, log_in, refusal_key
 from tests.pdfs import make_pdf
 

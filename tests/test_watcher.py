@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from server.cli import main as cli_main
-from server.db import DB_NAME
 from server.settings import PROJECT_ROOT
+from server.storage.sqlite_db import DB_NAME
 from tests import bad_pdfs
 from tests.bad_pdfs import javascript_open_action
 from tests.conftest import LiveServer, start_server, with_sample_reader

@@ -16,10 +16,9 @@ from server.admin.feedback import feedback_routes
 from server.admin.guides import guide_routes
 from server.admin.notices import notice_routes
 from server.admin.records import record_routes
-from server.admin.sessions import LoginThrottle, SessionStore, load_secret
+from server.admin.sessions import LoginThrottle, SessionStore
 from server.admin.texts import text_routes
 from server.audit import AuditLog
-from server.db import problem_of
 from server.feedback import FeedbackStore
 from server.notices import NoticeStore
 from server.publish import Publisher
@@ -30,7 +29,7 @@ from server.usage import UsageStore
 
 def create_admin(settings: Settings, live: LiveSite, publisher: Publisher) -> Admin:
     db = publisher.db
-    secret = load_secret(settings.data_dir)
+    secret = db.sessions.signing_key()
     return Admin(
         settings=settings,
         live=live,
@@ -94,7 +93,7 @@ class DatabaseGuard:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
-            problem = problem_of(exc, self.admin.publisher.db.path)
+            problem = self.admin.publisher.db.problem(exc)
             if problem is None or started or scope["type"] != "http":
                 raise
             log.error("admin: %s", problem)

@@ -1,51 +1,23 @@
-"""Admin sessions (signed cookies backed by SQLite rows), CSRF tokens and login throttling."""
+"""Admin sessions (signed cookies backed by session records), CSRF tokens and login throttling."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from itsdangerous import BadSignature, Signer
 
-from server.db import Database
+from server.storage.records import Records
+from server.storage.rows import SessionRow
 
 SESSION_COOKIE = "bk_admin"
 LOGIN_COOKIE = "bk_login"
-SECRET_NAME = "secret.key"
 MAX_SESSION_SECONDS = 12 * 3600  # signed in at most a working day, however active
 _TOUCH_SECONDS = 30  # last_seen is written at most this often per session
 MAX_DELAY_SECONDS = 5.0
-
-
-def load_secret(data_dir: Path) -> bytes:
-    """The key that signs cookies; made on first start and shared by all worker processes."""
-    path = data_dir / SECRET_NAME
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = data_dir / f".{SECRET_NAME}.{os.getpid()}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, secrets.token_hex(32).encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        # A hard link fails if the name exists: of two workers starting together,
-        # the first one's key wins and both read it back below.
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    secret = path.read_bytes().strip()
-    if len(secret) < 32:
-        raise RuntimeError(f"{path}: the key is too short; delete it to make a new one")
-    return secret
 
 
 @dataclass(frozen=True)
@@ -60,7 +32,7 @@ def _hash(value: str) -> str:
 
 
 class SessionStore:
-    def __init__(self, db: Database, secret: bytes, idle_seconds: int) -> None:
+    def __init__(self, db: Records, secret: bytes, idle_seconds: int) -> None:
         self.db = db
         self.signer = Signer(secret, salt="bilang-karyo admin session")
         self.login_signer = Signer(secret, salt="bilang-karyo login form")
@@ -71,17 +43,12 @@ class SessionStore:
         token = secrets.token_urlsafe(32)
         session = Session(_hash(token), account, secrets.token_urlsafe(32))
         now = time.time()
-        with self.db.connect() as conn:
-            # Only the hash is stored: a copy of the database cannot be used to sign in.
-            conn.execute(
-                "INSERT INTO sessions (id, account, csrf, created_at, last_seen)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (session.id_hash, account, session.csrf, now, now),
-            )
-            conn.execute(
-                "DELETE FROM sessions WHERE last_seen < ? OR created_at < ?",
-                (now - self.idle_seconds, now - MAX_SESSION_SECONDS),
-            )
+        # Only the hash is stored: a copy of the database cannot be used to sign in.
+        self.db.sessions.add(
+            SessionRow(session.id_hash, account, session.csrf, now, now),
+            idle_since=now - self.idle_seconds,
+            made_since=now - MAX_SESSION_SECONDS,
+        )
         return self.signer.sign(token).decode(), session
 
     def load(self, cookie: str | None) -> Session | None:
@@ -92,22 +59,18 @@ class SessionStore:
         except BadSignature:
             return None
         id_hash, now = _hash(token), time.time()
-        with self.db.connect() as conn:
-            row = conn.execute("SELECT * FROM sessions WHERE id = ?", (id_hash,)).fetchone()
-            if row is None:
-                return None
-            if row["last_seen"] < now - self.idle_seconds or row["created_at"] < (
-                now - MAX_SESSION_SECONDS
-            ):
-                conn.execute("DELETE FROM sessions WHERE id = ?", (id_hash,))
-                return None
-            if row["last_seen"] < now - _TOUCH_SECONDS:
-                conn.execute("UPDATE sessions SET last_seen = ? WHERE id = ?", (now, id_hash))
-        return Session(id_hash, row["account"], row["csrf"])
+        row = self.db.sessions.get(id_hash)
+        if row is None:
+            return None
+        if row.last_seen < now - self.idle_seconds or row.created_at < now - MAX_SESSION_SECONDS:
+            self.db.sessions.remove(id_hash)
+            return None
+        if row.last_seen < now - _TOUCH_SECONDS:
+            self.db.sessions.touch(id_hash, now)
+        return Session(id_hash, row.account, row.csrf)
 
     def end(self, session: Session) -> None:
-        with self.db.connect() as conn:
-            conn.execute("DELETE FROM sessions WHERE id = ?", (session.id_hash,))
+        self.db.sessions.remove(session.id_hash)
 
     def login_token(self) -> tuple[str, str]:
         """A token for the login form, and the signed cookie that must come back with it."""
@@ -144,7 +107,7 @@ class LoginKeys:
 class LoginThrottle:
     """Counts failed logins per address and per account over a window, atomically.
 
-    Each try reserves its place before the password is checked: in one SQLite write
+    Each try reserves its place before the password is checked: in one write
     transaction it counts the failures (and the tries still being checked) and, if
     allowed, records itself as a failure, which a correct password then takes back.
     So 80 simultaneous tries from one address get `lock_after` password checks, not
@@ -161,7 +124,7 @@ class LoginThrottle:
 
     def __init__(
         self,
-        db: Database,
+        db: Records,
         secret: bytes,
         slow_after: int,
         delay_step: float,
@@ -184,52 +147,18 @@ class LoginThrottle:
     def admit(self, keys: LoginKeys) -> Verdict:
         """Refuse the try, or reserve it (as a failure until `succeeded`) and say how
         long to wait before checking the password."""
-        now = time.time()
-        with self.db.connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")  # one try at a time decides, across processes
-            conn.execute("DELETE FROM login_failures WHERE at < ?", (now - self.window,))
-            retry_after, counts = 0, {}
-            for key, limit in (
-                (keys.address, self.lock_after),
-                (keys.account, self.account_lock_after),
-            ):
-                row = conn.execute(
-                    "SELECT COUNT(*), MIN(at) FROM login_failures WHERE key = ?", (key,)
-                ).fetchone()
-                count, first = int(row[0]), row[1]
-                counts[key] = count
-                if count >= limit and first is not None:
-                    # Free again once enough of the failures have aged out of the window.
-                    oldest_needed = conn.execute(
-                        "SELECT at FROM login_failures WHERE key = ? ORDER BY at DESC"
-                        " LIMIT 1 OFFSET ?",
-                        (key, limit - 1),
-                    ).fetchone()
-                    until = (oldest_needed[0] if oldest_needed else first) + self.window
-                    retry_after = max(retry_after, int(until - now) + 1)
-            if retry_after:
-                return Verdict(retry_after, 0.0)
-            ids = tuple(
-                int(conn.execute(
-                    "INSERT INTO login_failures (key, at) VALUES (?, ?)", (key, now)
-                ).lastrowid or 0)
-                for key in (keys.address, keys.account)
-            )  # fmt: skip
-        extra = counts[keys.address] - self.slow_after + 1
+        limits = ((keys.address, self.lock_after), (keys.account, self.account_lock_after))
+        throttled = self.db.login_failures.reserve(limits, time.time(), self.window)
+        if throttled.retry_after:
+            return Verdict(throttled.retry_after, 0.0)
+        extra = throttled.counts[keys.address] - self.slow_after + 1
         delay = min(MAX_DELAY_SECONDS, self.delay_step * extra) if extra > 0 else 0.0
-        return Verdict(None, delay, ids)
+        return Verdict(None, delay, throttled.reserved)
 
     def withdraw(self, verdict: Verdict) -> None:
         """Take back a reserved try whose password was never checked."""
-        with self.db.connect() as conn:
-            conn.executemany(
-                "DELETE FROM login_failures WHERE rowid = ?", [(i,) for i in verdict.attempt]
-            )
+        self.db.login_failures.withdraw(verdict.attempt)
 
     def succeeded(self, keys: LoginKeys, verdict: Verdict) -> None:
         """The right password: this try was no failure, and its address is trusted again."""
-        with self.db.connect() as conn:
-            conn.executemany(
-                "DELETE FROM login_failures WHERE rowid = ?", [(i,) for i in verdict.attempt]
-            )
-            conn.execute("DELETE FROM login_failures WHERE key = ?", (keys.address,))
+        self.db.login_failures.forgive(verdict.attempt, keys.address)

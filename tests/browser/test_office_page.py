@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, Playwright, expect
 
-from server.db import DB_NAME
 from server.hours import status_line
 from server.i18n import load_messages
 from server.office import load_office
 from server.office_page import place_hours
 from server.settings import PROJECT_ROOT, PWA_DIR
+from server.storage.sqlite_db import DB_NAME
 from tests.browser import a11y
 from tests.browser.harness import Browser, browser_on, wait_for_control
 from tests.conftest import LiveServer, start_server, with_sample_reader

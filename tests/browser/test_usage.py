@@ -15,7 +15,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Playwright, expect
 
 from server.clock import office_today
-from server.db import DB_NAME
+from server.storage.sqlite_db import DB_NAME
 from tests.admin_client import add_account, log_in
 from tests.browser.harness import (
     SAVED,

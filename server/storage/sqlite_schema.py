@@ -1,37 +1,22 @@
-"""The embedded SQLite database under the data folder: accounts, versions, audit, usage.
-
-The file is made once, mode 0600, and a marker beside it records that it exists.
-From then on it is only ever opened, never made again: a database that vanished
-or was emptied is reported (`DatabaseProblem`), not silently replaced by an empty
-one that would lose the accounts, the history and the audit log.
-"""
+"""The SQLite schema, and the upgrades that bring an older data folder's database to it."""
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import os
 import sqlite3
-import stat
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
-DB_NAME = "bilang-karyo.sqlite3"
-MARKER_NAME = "bilang-karyo.sqlite3.made"
-# 2: versions numbered per language file (`_number_per_language`); 3: sign-in records keep
+from server.storage.rows import SIGN_IN_RETENTION_DAYS, utc_now
+
+# 2: versions numbered per language file (`number_per_language`); 3: sign-in records keep
 # a shortened address and may be pruned after SIGN_IN_RETENTION_DAYS.
 SCHEMA_VERSION = 3
 # Who the audit log names for a change the upgrade itself made.
 UPGRADE_ACTOR = "upgrade"
 # How long a write waits for another writer (a publish, the CLI) before failing.
-BUSY_ENV = "BILANG_KARYO_DB_BUSY_SECONDS"
 DEFAULT_BUSY_SECONDS = 30.0
-# Sign-in records (login, login_failed, logout) are kept this long; see audit.py.
-SIGN_IN_RETENTION_DAYS = 90
 
 # Every version of every guide file that was ever served, numbered v1, v2 … per language
-# file. Rows are never changed (but once: `_number_per_language` renumbered older ones).
+# file. Rows are never changed (but once: `number_per_language` renumbered older ones).
 # `last_checked`: the guide's "last checked" date while this version was served.
 _VERSIONS = """
 CREATE TABLE IF NOT EXISTS {name} (
@@ -88,7 +73,7 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 -- Only sign-in records (login, login_failed, logout) older than the retention may go.
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 WHEN old.action NOT IN ('login', 'login_failed', 'logout')
-  OR old.at >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-90 days')
+  OR old.at >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-{retention} days')
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 
 -- Each catalog.toml text ever written or seen, so no edit of the texts is lost.
@@ -141,168 +126,14 @@ CREATE TABLE IF NOT EXISTS usage_seen (
     day TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS usage_seen_day ON usage_seen(day);
-""".replace("{versions}", _VERSIONS.format(name="versions"))
+""".replace("{versions}", _VERSIONS.format(name="versions")).replace(
+    "{retention}", str(SIGN_IN_RETENTION_DAYS)
+)
 
 
-class DatabaseProblem(Exception):
-    """The database cannot be used; the message says what is wrong and what to do.
-
-    `key` names the staff message (messages.toml `refuse_<key>`).
-    """
-
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
-        self.key = key
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def problem_of(exc: BaseException, path: Path) -> DatabaseProblem | None:
-    """The `DatabaseProblem` an error from SQLite or the disk means, if it means one."""
-    if isinstance(exc, DatabaseProblem):
-        return exc
-    text = str(exc).lower()
-    if (
-        (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT))
-        or (isinstance(exc, sqlite3.Error) and "full" in text)
-        # With no room for its -shm file, SQLite reports only "disk I/O error".
-        or (isinstance(exc, sqlite3.Error) and "i/o" in text and _nearly_full(path.parent))
-    ):
-        return DatabaseProblem(
-            "db_full",
-            f"the disk holding {path.parent} is full ({exc}); free some space on it, then "
-            "try again. Nothing was changed.",
-        )
-    if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
-        return DatabaseProblem(
-            "db_busy",
-            f"{path} is locked by another program ({exc}); try again in a minute. If it stays "
-            f"locked, find the program holding it (`fuser {path}`) and stop it.",
-        )
-    if isinstance(exc, sqlite3.DatabaseError):
-        return damaged(path, str(exc))
-    return None
-
-
-def _nearly_full(folder: Path) -> bool:
-    try:
-        stats = os.statvfs(folder)
-    except OSError:
-        return False
-    return stats.f_bavail * stats.f_frsize < 1024 * 1024
-
-
-def damaged(path: Path, detail: str) -> DatabaseProblem:
-    return DatabaseProblem(
-        "db_damaged",
-        f"{path} is damaged ({detail}). The public site keeps serving guides/. To repair: "
-        f"stop the site, move the damaged file aside, copy {DB_NAME} back from your backup of "
-        "the data folder, start again, and run `bilang-karyo db check`. With no backup, "
-        "`bilang-karyo db new` starts an empty one (accounts, history and audit log are lost).",
-    )
-
-
-class Database:
-    """Opens short-lived connections; SQLite's own locking makes it safe across processes."""
-
-    def __init__(
-        self, data_dir: Path, busy_seconds: float | None = None, *, open_now: bool = True
-    ) -> None:
-        self.path = data_dir / DB_NAME
-        self.marker = data_dir / MARKER_NAME
-        if busy_seconds is None:
-            busy_seconds = float(os.environ.get(BUSY_ENV, DEFAULT_BUSY_SECONDS))
-        self.busy_seconds = busy_seconds
-        self._ready = False
-        if open_now:
-            self.ensure()
-
-    def ensure(self) -> None:
-        """Make the database on first use; otherwise check that it is still there and whole.
-
-        Raises `DatabaseProblem`. The full check (`PRAGMA quick_check`) runs once per
-        process; later calls only look that the file has not vanished or been emptied.
-        """
-        try:
-            size = self.path.stat().st_size
-        except FileNotFoundError:
-            size = -1
-        if size <= 0 and self.marker.exists():
-            self._ready = False
-            made = self.marker.read_text(errors="replace").strip() or "earlier"
-            state = "gone" if size < 0 else "empty (0 bytes)"
-            raise DatabaseProblem(
-                "db_missing",
-                f"{self.path} is {state}, but a database was made here ({made}). Nothing was "
-                "made anew, so that nothing is lost. To repair: stop the site, copy "
-                f"{DB_NAME} back from your backup of the data folder, start again, and run "
-                "`bilang-karyo db check`. With no backup, `bilang-karyo db new` starts an "
-                "empty one (accounts, history and audit log are lost).",
-            )
-        if self._ready:
-            return
-        try:
-            self._open(new=size <= 0)
-        except DatabaseProblem:
-            raise
-        except (sqlite3.Error, OSError) as exc:
-            problem = problem_of(exc, self.path)
-            if problem is None:
-                raise
-            raise problem from exc
-        self._ready = True
-
-    def _open(self, new: bool) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if new:
-            # Made by us, for the owner alone; SQLite gives its -wal and -shm the same mode.
-            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
-        if stat.S_IMODE(self.path.stat().st_mode) & 0o077:
-            os.chmod(self.path, 0o600)
-        conn = self._connection()
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version < SCHEMA_VERSION:
-                _migrate(conn, version)
-            if version > 0:
-                found = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
-                if found != ["ok"]:
-                    raise damaged(self.path, "; ".join(found))
-        finally:
-            conn.close()
-        # Takes no write lock when there is nothing to renumber (the usual case).
-        _number_per_language(self.path, self.busy_seconds)
-        if not self.marker.exists():
-            from server.blobs import write_atomically
-
-            write_atomically(self.marker, f"{utc_now()}\n".encode())
-
-    def _connection(self) -> sqlite3.Connection:
-        # mode=rw: never let SQLite make an empty file in place of a vanished one.
-        uri = f"file:{self.path}?mode=rw"
-        conn = sqlite3.connect(uri, uri=True, timeout=self.busy_seconds)
-        conn.row_factory = sqlite3.Row
-        return conn
-
-    @contextlib.contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection whose work is committed when the block ends, or rolled back on error."""
-        self.ensure()
-        conn = self._connection()
-        try:
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA synchronous=FULL")
-            with conn:
-                yield conn
-        finally:
-            conn.close()
-
-
-def _migrate(conn: sqlite3.Connection, version: int) -> None:
+def migrate(conn: sqlite3.Connection, version: int) -> None:
     """Bring the schema to SCHEMA_VERSION in one transaction."""
-    from server.audit import shorten_detail
+    from server.audit import shorten_detail  # the audit module's own rule, applied once
 
     if version == 0:
         # WAL lets the site read while a publish writes; it persists in the file.
@@ -321,7 +152,7 @@ def _migrate(conn: sqlite3.Connection, version: int) -> None:
     conn.executescript("\n".join(steps))
 
 
-def _number_per_language(path: Path, busy_seconds: float = DEFAULT_BUSY_SECONDS) -> None:
+def number_per_language(path: Path, busy_seconds: float = DEFAULT_BUSY_SECONDS) -> None:
     """Data folders from before version numbers were per language: renumber each language
     file's versions v1, v2 … in the order they were made (rollbacks follow their target), and
     write to the audit log which old number became which. Once, whichever process comes first."""

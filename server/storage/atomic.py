@@ -1,15 +1,10 @@
-"""The content-addressed store of guide files that the site serves from."""
+"""Writing a local file atomically: a temporary file beside it, on disk (fsync), then a rename."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from pathlib import Path
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -38,37 +33,13 @@ def stage(path: Path, data: bytes) -> Path:
 def put_in_place(staged: Path, path: Path) -> None:
     """Rename a staged file over `path`: readers see the old file or the new one."""
     os.replace(staged, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
-def _fsync_dir(directory: Path) -> None:
-    # The rename is only durable once the directory entry itself is on disk.
+def fsync_dir(directory: Path) -> None:
+    """Make a rename in `directory` durable: it is only once the entry itself is on disk."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-class BlobStore:
-    """Files named by their sha256, so a version, once stored, never changes.
-
-    The site serves guide bytes from here rather than from `guides/`, so a
-    PDF that Tikkim is half-way through copying can never be served.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def path_for(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / f"{sha256}.pdf"
-
-    def put(self, data: bytes, sha256: str | None = None) -> str:
-        digest = sha256 or sha256_hex(data)
-        path = self.path_for(digest)
-        if not path.exists():
-            write_atomically(path, data)
-        return digest
-
-    def has(self, sha256: str) -> bool:
-        return self.path_for(sha256).is_file()

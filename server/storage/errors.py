@@ -1,0 +1,15 @@
+"""The one error the records raise when they cannot be used: `DatabaseProblem`."""
+
+from __future__ import annotations
+
+
+class DatabaseProblem(Exception):
+    """The database cannot be used; the message says what is wrong and what to do.
+
+    `key` names the staff message (messages.toml `refuse_<key>`): db_missing, db_damaged,
+    db_full, db_busy, and for a server database db_unreachable.
+    """
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
