@@ -99,10 +99,10 @@ def create_app(settings: Settings) -> ASGIApp:
     live.notice_store = NoticeStore(publisher.db)
     # Finishes a publish a crash interrupted, and records hand-copied PDFs, before serving.
     folder = FolderSync(publisher, live.status)
-    # Texts and pages missing at start (a new install, files copied in while the server was
-    # stopped) are made in the background: serving soon matters more; the site is built
-    # once more when they are all made.
-    folder.refresh(derive=False)
+    # Pages missing at start (a new install, files copied in while the server was stopped)
+    # are made in the background: serving soon matters more; the site is built once more
+    # when they are all made. Their texts are made now, as they always were.
+    folder.refresh(render=False)
     try:
         remove_orphans(publisher, live)
     except Exception as exc:  # the database unreadable, say: keep everything, serve on

@@ -308,13 +308,14 @@ class Publisher:
         path: Path,
         current: Version | None,
         derive: bool = True,
+        render: bool = True,
     ) -> Outcome | None:
         """Record a PDF that is in guides/ but not yet a version, as the folder's publish.
 
         The file stays as it is (a copy may still be going on); `None` when it is
-        already the `current` version. `derive`: make its text and pages before it goes
-        live; not so for a file kept only to be restorable, nor at start-up (the site
-        makes them in the background). Call with the lock held.
+        already the `current` version. `derive`: make its text and (with `render`) its
+        pages before it goes live; not so for a file kept only to be restorable. At
+        start-up the site makes the pages in the background. Call with the lock held.
         """
         if path.stat().st_size > self.max_bytes:
             raise too_large(self.max_bytes)
@@ -326,7 +327,7 @@ class Publisher:
             raise PublishError("pdf_incomplete", "the file changed while it was read")
         pages = self.check(data, digest)
         if derive:
-            self.derive(digest, data, f"{slug}.{lang}")
+            self.derive(digest, data, f"{slug}.{lang}", render)
         self.store.put(data, digest)
         old = current.sha256 if current else ""
         version = _new_version(
@@ -362,10 +363,13 @@ class Publisher:
         self.files.known[sha256] = pages
         return pages
 
-    def derive(self, sha256: str, data: bytes, name: str = "") -> None:
+    def derive(self, sha256: str, data: bytes, name: str = "", render: bool = True) -> None:
         """What the site shows of a version besides its PDF: its text version and its reader
-        pages, made before the version goes live (each once: both stores are by content)."""
+        pages, made before the version goes live (each once: both stores are by content).
+        Without `render`, the site's queue makes the pages in the background."""
         self.make_text(sha256, data)
+        if not render:
+            return
         progress = self.render_progress
 
         def report(done: int, total: int) -> None:
@@ -399,7 +403,8 @@ class Publisher:
     def show(self, derive: bool = True) -> bool:
         """Hand the catalog, as guides/ holds it now, to the live site; True when the site
         was built anew. Call with the lock held, so that it is the catalog just written.
-        `derive`: as for `record_folder_file`."""
+        `derive`: make the text and pages of a file not stored yet (not at start-up: the
+        site makes them in the background)."""
         site = self.site
         if site is None:
             return False
