@@ -8,6 +8,7 @@ import re
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from server.errors import BilangKaryoError
 from server.storage.records import Records
 from server.storage.rows import AuditRecord
 
@@ -16,7 +17,7 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
 
 
-class AccountError(Exception):
+class AccountError(BilangKaryoError):
     """An account cannot be added or changed; the message says why."""
 
 

@@ -28,6 +28,7 @@ from server.storage.records import Records
 from server.storage.rows import AuditRecord, Version, utc_now
 
 __all__ = ["AuditRecord", "Change", "ChangeUnfinished", "FileWrite", "Journal", "checkpoint"]
+from server.errors import BilangKaryoError
 
 PAUSE_ENV = "BILANG_KARYO_PAUSE_AT"
 
@@ -73,9 +74,12 @@ class Change:
         )
 
 
-class ChangeUnfinished(Exception):
+class ChangeUnfinished(BilangKaryoError):
     """A journaled change could not be completed (the disk filled up after all). It is
     kept, and finished by the next publish or the next start of the server."""
+
+    key = "unfinished"
+    status = 507
 
 
 class Journal:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
+from server.errors import BilangKaryoError
 from server.storage.records import Records
 from server.storage.rows import AuditRecord, NewNotice, NoticeRow, utc_now
 
@@ -26,13 +27,13 @@ MAX_CARRIED = 10
 _LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}$")
 
 
-class NoticeError(ValueError):
+class NoticeError(BilangKaryoError, ValueError):
     """A notice that cannot be posted or removed; `key` names the message for the admin."""
 
+    status = 400
+
     def __init__(self, key: str, detail: str) -> None:
-        super().__init__(detail)
-        self.key = key
-        self.detail = detail
+        super().__init__(detail, key)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from server.errors import BilangKaryoError
 from server.work_log import note
 
 log = logging.getLogger("bilang_karyo")
@@ -140,7 +141,7 @@ class ReaderStore:
             shutil.rmtree(work, ignore_errors=True)
 
 
-class RenderError(Exception):
+class RenderError(BilangKaryoError):
     """The PDF's pages could not be made; the message says why."""
 
 

@@ -20,8 +20,8 @@ from server.publish_checks import GuideTexts
 from server.settings import Settings
 from server.storage.rows import SIGN_IN_RETENTION_DAYS, AuditRecord
 from server.storage.sqlite_db import DB_NAME, Database
-from tests.admin_client import PASSWORD, csrf_of, log_in
-from tests.pdfs import make_pdf
+from testkit.admin_client import PASSWORD, csrf_of, log_in
+from testkit.pdfs import make_pdf
 
 
 def sha(data: bytes) -> str:

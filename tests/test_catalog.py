@@ -8,7 +8,7 @@ import pytest
 
 from server.catalog import CatalogError, FileCache, load_catalog
 from server.storage.local_files import LocalGuideFiles
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
 
 
 @pytest.fixture

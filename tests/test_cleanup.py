@@ -14,7 +14,7 @@ from server.publish import Publisher
 from server.settings import Settings
 from server.storage.files import sha256_hex
 from server.storage.local_files import LocalGuideFiles
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
 
 HOUR_AGO = time.time() - 3600
 

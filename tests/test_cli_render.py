@@ -9,7 +9,7 @@ import pytest
 from server.cli import main
 from server.reader import ReaderStore
 from server.storage.files import sha256_hex
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
 
 
 def test_publish_prints_the_reader_pages_as_they_are_made(

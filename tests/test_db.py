@@ -18,8 +18,8 @@ import pytest
 from server.settings import PROJECT_ROOT
 from server.storage.errors import DatabaseProblem
 from server.storage.sqlite_db import DB_NAME, MARKER_NAME, Database
-from tests.admin_client import PASSWORD, add_account, log_in, refusal_key
-from tests.conftest import LiveServer, start_server
+from testkit.admin_client import PASSWORD, add_account, log_in, refusal_key
+from testkit.server import LiveServer, start_server
 
 
 def cli(

@@ -8,7 +8,7 @@ from server.journal import Journal
 from server.storage.files import sha256_hex
 from server.storage.local_files import LocalGuideFiles
 from server.storage.sqlite_db import Database
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
 
 
 def test_recovery_removes_half_written_files_and_keeps_whole_ones(

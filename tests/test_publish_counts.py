@@ -25,9 +25,9 @@ import httpx2
 
 from server.settings import PROJECT_ROOT
 from server.work_log import WORK_LOG_ENV
-from tests.admin_client import add_account, csrf_of, log_in
-from tests.conftest import LiveServer, start_server, wait_for_reader_pages
-from tests.pdfs import make_pdf
+from testkit.admin_client import add_account, csrf_of, log_in
+from testkit.pdfs import make_pdf
+from testkit.server import LiveServer, start_server, wait_for_reader_pages
 
 # Longer than the watcher's debounce (watchfiles waits 1.6 s for more events) and the
 # notice check (1 s here): quiet this long, the server has done all a change causes.

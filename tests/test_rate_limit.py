@@ -14,7 +14,7 @@ from server.rate_limit import RateLimiter, retry_after
 from server.storage.sqlite_db import DB_NAME, Database
 from server.usage import MAX_STORED_PER_DAY, UsageStore, parse_events
 from server.usage_api import EVENTS_BURST, EVENTS_PER_MINUTE
-from tests.conftest import LiveServer
+from testkit.server import LiveServer
 
 
 class Clock:

@@ -12,7 +12,7 @@ import pytest
 
 from server.storage.files import CHUNK, FileMissing, GuideFiles, sha256_hex
 from server.storage.local_files import LocalGuideFiles
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
 from tests.storage_kinds import FILES_KINDS
 
 
