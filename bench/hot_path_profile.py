@@ -4,7 +4,8 @@
 checkout; `label=@REV` exports git revision REV into a temporary folder): for each checkout,
 ours serves the sample guides (reader pages made first), and for the landing page and the
 sample guide PDF, wrk -t2 -c50 loads it while `py-spy record` samples it (250 Hz,
-non-blocking, idle samples left out, aggregated by function). Writes
+non-blocking, idle samples left out, aggregated by function; only the event loop's thread,
+which serves every request). Writes
 `bench/results/<time>.profile.md` (the top-five tables, small enough to commit) and `.json`.
 
 uvloop and httptools are C: their own time shows on the Python frame that called into them
@@ -56,16 +57,19 @@ def _short(path: str, source: Path) -> str:
     return path
 
 
-def parse_collapsed(text: str, source: Path) -> tuple[Counter[str], Counter[str], int]:
-    """Own samples and inclusive samples per function, and the samples in all, from py-spy's
-    raw (collapsed stack) output: `frame;frame;… count`, a frame being `name (file:line)`."""
+def parse_collapsed(text: str, source: Path) -> tuple[Counter[str], Counter[str], int, int]:
+    """Own samples and inclusive samples per function, the samples in all, and those with
+    our `server/` code on the stack, from py-spy's raw (collapsed stack) output:
+    `frame;frame;… count`, a frame being `name (file:line)`."""
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
-    total = 0
+    total = ours = 0
     for line in text.splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
             continue
+        if stack.startswith("_bootstrap (") and "threading.py" in stack.split(";", 1)[0]:
+            continue  # another thread (a file watcher blocked in Rust reads as busy)
         count = int(count_text)
         total += count
         names = []
@@ -76,7 +80,9 @@ def parse_collapsed(text: str, source: Path) -> tuple[Counter[str], Counter[str]
         own[names[-1]] += count
         for name in set(names):
             inclusive[name] += count
-    return own, inclusive, total
+        if any("(server/" in name for name in names):
+            ours += count
+    return own, inclusive, total, ours
 
 
 def _profile_one(server: Running, url: str, seconds: int, out: Path) -> tuple[WrkResult, float]:
@@ -145,8 +151,7 @@ def profile(checkout: Checkout, seconds: int, work: Path) -> Figures:
                 continue
             out = work / f"{len(figures)}.txt"
             result, other_cores = _profile_one(server, server.url + target.path, seconds, out)
-            own, inclusive, total = parse_collapsed(out.read_text(), checkout.source)
-            ours = sum(c for name, c in inclusive.items() if "(server/" in name)
+            own, inclusive, total, ours = parse_collapsed(out.read_text(), checkout.source)
             figures[URLS[target.label]] = {
                 "path": target.path,
                 "samples": total,
