@@ -59,7 +59,7 @@ def _short(path: str, source: Path) -> str:
 
 def parse_collapsed(text: str, source: Path) -> tuple[Counter[str], Counter[str], int, int]:
     """Own samples and inclusive samples per function, the samples in all, and those with
-    our `server/` code on the stack, from py-spy's raw (collapsed stack) output:
+    our `server/` code on the stack (bar cli.py, which started the server), from py-spy's raw (collapsed stack) output:
     `frame;frame;… count`, a frame being `name (file:line)`."""
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
@@ -68,7 +68,8 @@ def parse_collapsed(text: str, source: Path) -> tuple[Counter[str], Counter[str]
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
             continue
-        if stack.startswith("_bootstrap (") and "threading.py" in stack.split(";", 1)[0]:
+        first = stack.split(";", 1)[0]
+        if "_bootstrap (" in first and "threading.py" in first:
             continue  # another thread (a file watcher blocked in Rust reads as busy)
         count = int(count_text)
         total += count
@@ -80,7 +81,7 @@ def parse_collapsed(text: str, source: Path) -> tuple[Counter[str], Counter[str]
         own[names[-1]] += count
         for name in set(names):
             inclusive[name] += count
-        if any("(server/" in name for name in names):
+        if any("(server/" in name and "(server/cli.py)" not in name for name in names):
             ours += count
     return own, inclusive, total, ours
 
