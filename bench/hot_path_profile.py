@@ -59,8 +59,8 @@ def _short(path: str, source: Path) -> str:
 
 def parse_collapsed(text: str, source: Path) -> tuple[Counter[str], Counter[str], int, int]:
     """Own samples and inclusive samples per function, the samples in all, and those with
-    our `server/` code on the stack (bar cli.py, which started the server), from py-spy's raw (collapsed stack) output:
-    `frame;frame;… count`, a frame being `name (file:line)`."""
+    our `server/` code on the stack (bar cli.py, which started the server), from py-spy's
+    raw (collapsed stack) output: `frame;frame;… count`, a frame being `name (file:line)`."""
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     total = ours = 0
