@@ -91,6 +91,10 @@ class OtherLoad:
         self._children = _children_seconds()
         self._wall = time.monotonic()
 
+    def server_seconds(self) -> float:
+        """CPU seconds the measured server's processes used since the start."""
+        return (_process_ticks(self.pids) - self._ours) / _HZ
+
     def cores(self) -> float:
         busy, _ = _busy_and_total_ticks()
         ours = (_process_ticks(self.pids) - self._ours) / _HZ

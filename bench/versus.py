@@ -7,7 +7,9 @@ wrk -t2 -c50, runs interleaved (server order rotated each run), so that the mach
 load falls on all alike. Each checkout's ours is compared with the floor app serving that
 checkout's own bytes under that checkout's protocol class; nginx serves the last checkout's
 bytes. Besides req/s and p50/p99, each run records the 1-minute load average at its start and
-the cores other work used during it (`bench/checkouts.py`). Writes
+the cores other work used during it (`bench/checkouts.py`), and each server's CPU time per
+answer, which other load hardly moves (floor/ours CPU is what ours/floor req/s would be on
+a core of its own). Writes
 `bench/results/versus-<time>.json` and `.md` and prints the table.
 """
 
@@ -59,6 +61,9 @@ class Measured:
     p99_ms: list[float] = field(default_factory=list)
     load_average_1m: list[float] = field(default_factory=list)
     other_cores: list[float] = field(default_factory=list)
+    # The server's CPU time per answer: far steadier than req/s when other work shares the
+    # cores, since a server kept off the CPU uses none.
+    cpu_us: list[float] = field(default_factory=list)
 
     def summary(self) -> Figures:
         return {
@@ -69,6 +74,8 @@ class Measured:
             "runs_p99_ms": self.p99_ms,
             "load_average_1m": self.load_average_1m,
             "other_cores": [round(c, 2) for c in self.other_cores],
+            "cpu_us_per_request": round(median(self.cpu_us), 2),
+            "runs_cpu_us": [round(c, 2) for c in self.cpu_us],
         }
 
 
@@ -161,6 +168,9 @@ def _measure_set(
                 "floor_p99_ms": floor["p99_ms"],
                 "nginx_p99_ms": nginx["p99_ms"],
                 "ours_p99/floor_p99": round(mine["p99_ms"] / floor["p99_ms"], 3),
+                "floor_cpu/ours_cpu": round(
+                    floor["cpu_us_per_request"] / mine["cpu_us_per_request"], 3
+                ),
                 "floor": floor_of[checkout.label],
             }
         rows[target.label] = row
@@ -189,6 +199,7 @@ def _interleaved(
                 m.p99_ms.append(result.p99_ms)
                 m.load_average_1m.append(load.load_average_1m)
                 m.other_cores.append(load.cores())
+                m.cpu_us.append(load.server_seconds() / max(result.requests, 1) * 1e6)
     return measured
 
 
@@ -222,8 +233,8 @@ def markdown(rows: Figures, checkouts: list[Checkout], seconds: int, runs: int) 
         f"p99 ≤ {P99_BUDGET_MS} ms.",
         "",
         "| URL | checkout | ours req/s | ours/floor | ours/nginx | p99 ours ms | p99 floor ms "
-        "| p99 nginx ms | ours p99/floor p99 |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| p99 nginx ms | ours p99/floor p99 | CPU µs/req ours, floor | floor/ours CPU |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     loads: list[float] = []
     others: list[float] = []
@@ -238,7 +249,10 @@ def markdown(rows: Figures, checkouts: list[Checkout], seconds: int, runs: int) 
                 f"| {label} | {checkout.label} | {ours['requests_per_second']:,.0f} "
                 f"| {c['ours/floor']:.2f}x | {c['ours/nginx']:.2f}x | {c['ours_p99_ms']:.2f} "
                 f"| {c['floor_p99_ms']:.2f} | {c['nginx_p99_ms']:.2f} "
-                f"| {c['ours_p99/floor_p99']:.2f} |"
+                f"| {c['ours_p99/floor_p99']:.2f} "
+                f"| {ours['cpu_us_per_request']:.1f}, "
+                f"{row['servers'][c['floor']]['cpu_us_per_request']:.1f} "
+                f"| {c['floor_cpu/ours_cpu']:.2f}x |"
             )
     lines += [
         "",
