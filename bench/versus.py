@@ -45,7 +45,7 @@ from bench.steps import Figures, median
 from bench.throughput import Target, discover_targets, snapshot
 from bench.wrk import WrkError, run_wrk
 from server.settings import PROJECT_ROOT
-from tests.conftest import free_port
+from testkit.server import free_port
 
 CONNECTIONS, THREADS, WARMUP_SECONDS = 50, 2, 2
 NGINX = "nginx"

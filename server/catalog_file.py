@@ -10,6 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from server.errors import BilangKaryoError
+
 LANGS = ("id", "en")
 CATALOG_NAME = "catalog.toml"
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -20,8 +22,10 @@ TEXT_MAX = 2000
 ORDER_MAX = 1_000_000
 
 
-class CatalogError(Exception):
+class CatalogError(BilangKaryoError):
     """The catalog cannot be used; the message says where and why."""
+
+    key = "catalog_broken"
 
 
 @dataclass(frozen=True)

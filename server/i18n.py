@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from server.errors import ConfigError
+
 LANGS = ("id", "en")
 DEFAULT_LANG = "id"
 
 
-class MessagesError(Exception):
+class MessagesError(ConfigError):
     """The message file is broken or a string lacks a translation."""
 
 

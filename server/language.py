@@ -12,11 +12,12 @@ from urllib.parse import parse_qsl
 
 from starlette.types import Scope
 
+from server.cookies import Cookie, CookiePolicy
 from server.i18n import DEFAULT_LANG, LANGS
 from server.root_path import SiteRoot
 
 LANG_COOKIE = "bk_lang"
-_YEAR = 365 * 24 * 3600
+LANGUAGE_COOKIE = Cookie(LANG_COOKIE, "/", "Lax", max_age=365 * 24 * 3600)
 # Languages whose readers are better served by the Indonesian pages than the English ones.
 _INDONESIAN_READERS = {"id", "in", "jv", "su", "ms", "mad", "ban"}
 
@@ -107,8 +108,4 @@ def choice_cookie(scope: Scope, root: SiteRoot | None = None) -> bytes | None:
     chosen = switched_language(scope)
     if chosen is None or chosen == remembered_language(scope):
         return None
-    secure = "; Secure" if scope.get("scheme") == "https" else ""
-    path = (root or SiteRoot()).cookie_path()
-    return (
-        f"{LANG_COOKIE}={chosen}; Path={path}; Max-Age={_YEAR}; SameSite=Lax; HttpOnly{secure}"
-    ).encode()
+    return CookiePolicy(root or SiteRoot()).set_header(LANGUAGE_COOKIE, chosen, scope)

@@ -16,7 +16,7 @@ from uvicorn.config import Config
 from uvicorn.server import ServerState
 
 from server.http_guard import HEAD_TIMEOUT_SECONDS, KEEP_ALIVE_SECONDS, GuardedHttpToolsProtocol
-from tests.conftest import LiveServer
+from testkit.server import LiveServer
 from tests.process_memory import PeakRss, rss_bytes
 
 ATTEMPT_BYTES = 200 * 1024 * 1024
