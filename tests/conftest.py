@@ -14,7 +14,6 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.folder_sync import FolderSync
 from server.settings import Settings
 from testkit.server import (
     SAMPLE_GUIDES,
@@ -57,13 +56,6 @@ def settings(tmp_path: Path, guides_dir: Path, office_file: Path) -> Settings:
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
-
-
-def refresh_guides(client: TestClient) -> bool:
-    """What the app's watcher does once Tikkim has copied files into guides/: record them
-    as versions and hand the catalog to the site; True when the site was built anew."""
-    folder: FolderSync = client.app.fallback.state.folder  # type: ignore[attr-defined]
-    return folder.refresh()
 
 
 @pytest.fixture
