@@ -24,9 +24,9 @@ const GUIDES_CACHE = `${PREFIX}guides`;
 const USAGE_CACHE = `${PREFIX}usage`;
 const underRoot = (pattern) =>
   new RegExp(`^${BUILD.root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${pattern}$`);
-const GUIDE_FILE = underRoot('/files/([a-z0-9-]+)\\.([a-z]{2})\\.[0-9a-f]{16}\\.pdf');
+const GUIDE_FILE = underRoot('/files/([a-z0-9-]+)\\.([a-z]{2,3})\\.[0-9a-f]{16}\\.pdf');
 const READER_PAGE = underRoot('/reader/[0-9a-f]{16}/[0-9]+\\.webp');
-const GUIDE_PAGE = underRoot('(/en)?/guides/([a-z0-9-]+)');
+const GUIDE_PAGE = underRoot(`${BUILD.langPrefix}/guides/([a-z0-9-]+)`);
 const SHELL_URLS = new Set(BUILD.precache.map((entry) => entry.url));
 // "slug.lang" -> the current file of that guide in that language.
 const CURRENT_FILES = new Map(BUILD.files.map((file) => [file.key, file]));

@@ -24,7 +24,6 @@ from starlette.routing import Route
 from server.clock import office_today
 from server.db import DatabaseProblem
 from server.feedback import MAX_BODY_BYTES, FeedbackError, FeedbackStore, parse_answer
-from server.i18n import lang_prefix
 from server.rate_limit import RateLimiter, retry_after
 from server.site import LiveSite
 
@@ -54,7 +53,7 @@ def feedback_routes(
     async def receive(request: Request) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         as_form = content_type == _FORM
-        lang = "id"
+        lang = live.languages.default.code
         try:
             # A declared size first: refused unread, and not counted against the address.
             declared = request.headers.get("content-length", "")
@@ -65,11 +64,11 @@ def feedback_routes(
                 raise Refusal(415, "type", "send application/json or a form")
             body = await _read_limited(request)
             data = _decode(body, as_form)
-            if data.get("lang") == "en":
-                lang = "en"
+            if data.get("lang") in live.languages:
+                lang = str(data["lang"])
             guides = {g.slug for g in live.site.catalog.guides}
             try:
-                answer = parse_answer(data, guides, secrets.token_hex(16))
+                answer = parse_answer(data, guides, secrets.token_hex(16), live.languages)
             except FeedbackError as exc:
                 raise Refusal(400, exc.code, str(exc)) from None
             try:
@@ -145,7 +144,8 @@ def _page(
     headers: dict[str, str],
     guide: str = "",
 ) -> Response:
-    back = f"{lang_prefix(lang)}/guides/{guide}" if guide else f"{lang_prefix(lang)}/"
+    prefix = live.languages.prefix(lang)
+    back = f"{prefix}/guides/{guide}" if guide else f"{prefix}/"
     back = live.renderer.root.url(back)
     html = live.renderer.render(
         "feedback_done.html",

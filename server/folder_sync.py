@@ -68,7 +68,7 @@ class FolderSync:
             self._snapshot_catalog()
             owners = {name: (e.slug, lang) for e in entries for lang, name in e.files.items()}
             for path in sorted(self.publisher.guides_dir.glob("*.pdf")):
-                owner = owners.get(path.name) or dropped_owner(path.name)
+                owner = owners.get(path.name) or dropped_owner(path.name, self.publisher.languages)
                 if owner is None or not self._is_own_file(path):
                     continue
                 slug, lang = owner

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from server.clock import DEFAULT_TIMEZONE
 from server.hours import Hours, HoursError, parse_hours
+from server.languages import Languages, LanguagesError, parse_languages, shipped_languages
 from server.public_service import PublicService, PublicServiceError, parse_public_service
 from server.root_path import RootPathError, root_of_url
 
-LANGS = ("id", "en")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _PHONE = re.compile(r"^[1-9][0-9]{7,14}$")
 
@@ -34,11 +34,20 @@ class OfficeError(Exception):
 
 @dataclass(frozen=True)
 class Localized:
-    id: str
-    en: str
+    """A text the office writes per language; one it lacks is shown in its fallback."""
+
+    texts: Mapping[str, str]
+    languages: Languages
 
     def get(self, lang: str) -> str:
-        return self.en if lang == "en" else self.id
+        return self.languages.pick(self.texts, lang)
+
+    __getitem__ = get  # `place.name[lang]` in templates
+
+    @property
+    def default(self) -> str:
+        """The text in the default language, which is always given."""
+        return self.texts[self.languages.default.code]
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,8 @@ class Office:
     whatsapp: WhatsApp
     social: tuple[SocialLink, ...]
     public_service: PublicService
+    # The shipped languages and those the office adds with [[language]] (server/languages.py).
+    languages: Languages = field(default_factory=shipped_languages)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -181,7 +192,7 @@ class Office:
         if self.main.location is not None and not self.main.location.confirmed:
             notes.append(f"{self.path}: map coordinates are not confirmed")
         for index, unit in enumerate(self.units):
-            name = f"{self.path}: units[{index}] ({unit.place.name.id})"
+            name = f"{self.path}: units[{index}] ({unit.place.name.default})"
             if not unit.confirmed:
                 notes.append(f"{name}: not confirmed to be still open")
             if not unit.place.hours_confirmed:
@@ -246,10 +257,21 @@ def _parse(path: Path, data: Mapping[str, Any]) -> Office:
         raise OfficeError(
             path, "timezone", f"unknown time zone {timezone!r}; use e.g. Asia/Jakarta (WIB)"
         ) from None
+    try:
+        languages = shipped_languages().adding(
+            parse_languages(data.get("language"), path.parent, str(path)), str(path)
+        )
+    except LanguagesError as exc:
+        raise OfficeError(path, "language", str(exc).removeprefix(f"{path}: ")) from None
     short_name = fields.text("short_name")
     address = fields.text("address")
     main = _place(
-        path, fields, "office", Localized(short_name, short_name), address, fields.table("hours")
+        path,
+        fields,
+        "office",
+        Localized({languages.default.code: short_name}, languages),
+        address,
+        fields.table("hours"),
     )
     units = []
     for index, item in enumerate(fields.array("units")):
@@ -259,7 +281,7 @@ def _parse(path: Path, data: Mapping[str, Any]) -> Office:
             path,
             unit,
             f"unit-{index + 1}",
-            Localized(name.text("id"), name.text("en")),
+            _localized(name, languages),
             unit.text("address"),
             unit.table("hours"),
         )
@@ -302,7 +324,23 @@ def _parse(path: Path, data: Mapping[str, Any]) -> Office:
         whatsapp=WhatsApp(number, wa.text("message"), wa.integer("order"), wa.boolean("confirmed")),
         social=tuple(social),
         public_service=public_service,
+        languages=languages,
     )
+
+
+def _localized(table: _Fields, languages: Languages) -> Localized:
+    """`name.id = "…"`, `name.en = "…"`: the default language's text is needed; the others
+    fall back to it (or to their own fallback) when left out."""
+    texts = {languages.default.code: table.text(languages.default.code)}
+    for code in table.data:
+        if code not in languages:
+            raise OfficeError(
+                table.path,
+                table.prefix + code,
+                f"not a language of the site (one of {', '.join(languages.codes)})",
+            )
+        texts[code] = table.text(code)
+    return Localized(texts, languages)
 
 
 def _place(
@@ -325,7 +363,7 @@ def _place(
             if not -bound <= value <= bound:
                 raise OfficeError(path, where.prefix + axis, f"must be within ±{bound:g}")
             coords.append(float(value))
-        location = Location(coords[0], coords[1], name.id, where.boolean("confirmed"))
+        location = Location(coords[0], coords[1], name.default, where.boolean("confirmed"))
     return Place(key, name, address, parsed, hours.boolean("confirmed"), location)
 
 

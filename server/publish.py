@@ -34,6 +34,7 @@ from server.journal import (
     Journal,
     checkpoint,
 )
+from server.languages import Languages, shipped_languages
 from server.publish_checks import (
     DEFAULT_MAX_BYTES,
     GuideTexts,
@@ -63,8 +64,11 @@ class Publisher:
         db: Database | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
         on_change: Callable[[], object] | None = None,
+        languages: Languages | None = None,
     ) -> None:
         self.guides_dir = guides_dir
+        # The languages a guide's file may be in (server/languages.py).
+        self.languages = languages or shipped_languages()
         self.db = db or Database(data_dir)
         self.store = BlobStore(data_dir / "blobs")
         self.versions = Versions(self.db)
@@ -89,7 +93,7 @@ class Publisher:
     def entries(self) -> list[GuideEntry]:
         path = self.guides_dir / CATALOG_NAME
         try:
-            return parse_catalog(self.catalog_text(), path)
+            return parse_catalog(self.catalog_text(), path, self.languages)
         except CatalogError as exc:
             raise PublishError(
                 "catalog_broken", f"{exc}; fix catalog.toml before publishing"
@@ -110,7 +114,7 @@ class Publisher:
     ) -> Outcome:
         """A new version of one language of a guide; with `texts`, may add the guide."""
         check_slug(slug)
-        check_lang(lang)
+        check_lang(lang, self.languages)
         data = read_limited(source, self.max_bytes)
         pages = check_pdf(data)
         # Before the version goes live, so that its guide page has its text from the start.
@@ -182,7 +186,7 @@ class Publisher:
             history = self.versions.history(slug)
             if not history:
                 raise PublishError("no_history", f"guide {slug!r} has no recorded versions")
-            target = rollback_target(slug, history, to, lang)
+            target = rollback_target(slug, history, to, lang, self.languages)
             lang = target.lang
             entries = self.entries()
             entry = next((e for e in entries if e.slug == slug), None)
@@ -376,7 +380,7 @@ class Publisher:
 
     def _checked_text(self, entries: list[GuideEntry], header: str) -> str:
         try:
-            return render_checked(entries, header, self.guides_dir / CATALOG_NAME)
+            return render_checked(entries, header, self.guides_dir / CATALOG_NAME, self.languages)
         except CatalogError as exc:
             raise PublishError("bad_texts", str(exc)) from None
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from server.catalog import Catalog
 from server.guide_text import GuideText, sections
-from server.i18n import lang_prefix
+from server.languages import Languages, shipped_languages
 from server.root_path import SiteRoot
 from server.settings import PWA_DIR
 
@@ -96,12 +96,13 @@ def index_json(
     lang: str,
     glossary: tuple[tuple[str, ...], ...] = (),
     root: SiteRoot | None = None,
+    languages: Languages | None = None,
 ) -> bytes:
     """Compact JSON for the browser: titles once, then `[slug, anchor, heading, text, lang]`.
 
     `prefix` is where this language's pages are, under the site's root path.
     """
-    prefix = (root or SiteRoot()).url(lang_prefix(lang))
+    prefix = (root or SiteRoot()).url((languages or shipped_languages()).prefix(lang))
     titles = {e.slug: e.title for e in entries}
     rows = [[e.slug, e.anchor, e.heading, e.text, e.lang] for e in entries]
     return json.dumps(
@@ -134,10 +135,12 @@ def build_index(
     lang: str,
     glossary: tuple[tuple[str, ...], ...] = (),
     root: SiteRoot | None = None,
+    languages: Languages | None = None,
 ) -> SearchIndex:
-    body = index_json(entries, lang, glossary, root)
+    languages = languages or shipped_languages()
+    body = index_json(entries, lang, glossary, root, languages)
     digest = hashlib.sha256(body).hexdigest()[:16]
-    url = f"{lang_prefix(lang)}/search-index.{digest}.json"
+    url = f"{languages.prefix(lang)}/search-index.{digest}.json"
     return SearchIndex(lang, entries, body, url, [fold(e.text) for e in entries], glossary)
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 from server.clock import office_zone
 from server.db import Database
+from server.languages import Languages
 from server.publish_checks import PublishError, check_lang
 
 
@@ -105,7 +106,13 @@ class Versions:
         return {(row["slug"], row["lang"]): row["sha256"] for row in rows}
 
 
-def rollback_target(slug: str, history: list[Version], to: int | None, lang: str | None) -> Version:
+def rollback_target(
+    slug: str,
+    history: list[Version],
+    to: int | None,
+    lang: str | None,
+    languages: Languages | None = None,
+) -> Version:
     """The version a rollback brings back: number `to` (in `lang`, needed when both languages
     have that number), or else the one before the current file in `lang` (by default the
     language changed last). `history` is newest first."""
@@ -121,7 +128,7 @@ def rollback_target(slug: str, history: list[Version], to: int | None, lang: str
                 f"guide {slug!r} has a v{to} in {langs}; say which language (--lang)",
             )
         return found[0]
-    lang = check_lang(lang) if lang else history[0].lang
+    lang = check_lang(lang, languages) if lang else history[0].lang
     current = next((v for v in history if v.lang == lang), None)
     for version in history:
         if version.lang == lang and current and version.sha256 != current.sha256:

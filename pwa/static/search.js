@@ -201,7 +201,7 @@
     text.append(hit.snippet.slice(at));
     const language = document.createElement('p');
     language.className = 'hit-lang';
-    language.textContent = results.dataset[`lang${hit.lang === 'en' ? 'En' : 'Id'}`];
+    language.textContent = JSON.parse(results.dataset.langNames)[hit.lang] || hit.lang;
     item.append(link, text, language);
     return item;
   }
