@@ -212,7 +212,15 @@ async function guideFile(event, url) {
     if (view) event.waitUntil(queueUsage(view));
     return partial(request, older);
   }
-  if (navigate) return offlinePage(offlinePageFor(url.pathname, key.split('.')[1]));
+  if (navigate) {
+    // In the language of the page the PDF was opened from: an Arabic page may link the
+    // English file (server/languages.py); without one, in the file's language.
+    const from = request.referrer ? new URL(request.referrer) : null;
+    const ours = from && from.origin === self.location.origin;
+    return offlinePage(
+      ours ? offlinePageFor(from.pathname) : offlinePageFor(url.pathname, key.split('.')[1]),
+    );
+  }
   return response || Response.error();
 }
 

@@ -157,14 +157,16 @@ def _is_text(value: object) -> bool:
 def _localized(
     raw: Mapping[str, Any], key: str, where: str, languages: Languages
 ) -> dict[str, str]:
-    """The texts given, in the registry's order; the default language's is required. A
-    language the site does not speak is passed over, as it always was."""
+    """The texts given, in the registry's order. The shipped languages' are required; one
+    the office added may be left out (its pages show its fallback's). A language the site
+    does not speak is passed over, as it always was."""
     value = raw.get(key)
-    default = languages.default.code
-    if not isinstance(value, dict) or default not in value:
-        raise CatalogError(f"{where}: field '{key}' needs {key}.{default}")
+    required = languages.required
+    if not isinstance(value, dict):
+        needed = " and ".join(f"{key}.{code}" for code in required)
+        raise CatalogError(f"{where}: field '{key}' needs {needed}")
     result = {}
-    for lang in (code for code in languages.codes if code in value):
+    for lang in (code for code in languages.codes if code in value or code in required):
         text = value.get(lang)
         if not isinstance(text, str) or not _is_text(text):
             raise CatalogError(

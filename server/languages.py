@@ -40,6 +40,10 @@ class Language:
     accept: tuple[str, ...]  # Accept-Language primary tags this language serves best
     messages: Path  # its message file
     fallback: str | None  # the language a missing text is shown in; None for the default
+    # Shipped with the product (pwa/languages.toml): the office's texts (guide titles and
+    # summaries, unit names) are required in it, as they always were. An added language's
+    # may be left out, and fall back.
+    shipped: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,12 @@ class Languages:
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(language.code for language in self.all)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The languages every text the office writes must be given in: the shipped ones
+        (and the default, always)."""
+        return tuple(lang.code for lang in self.all if lang.shipped or not lang.prefix)
 
     @property
     def default(self) -> Language:
@@ -151,7 +161,8 @@ class Languages:
 @functools.cache
 def shipped_languages() -> Languages:
     """The registry shipped in `pwa/languages.toml`, read once per process."""
-    return load_languages(SHIPPED_REGISTRY)
+    shipped = load_languages(SHIPPED_REGISTRY)
+    return Languages(tuple(replace(language, shipped=True) for language in shipped))
 
 
 def load_languages(path: Path) -> Languages:

@@ -329,9 +329,9 @@ def _parse(path: Path, data: Mapping[str, Any]) -> Office:
 
 
 def _localized(table: _Fields, languages: Languages) -> Localized:
-    """`name.id = "…"`, `name.en = "…"`: the default language's text is needed; the others
-    fall back to it (or to their own fallback) when left out."""
-    texts = {languages.default.code: table.text(languages.default.code)}
+    """`name.id = "…"`, `name.en = "…"`: the shipped languages' texts are needed; one the office
+    added falls back (server/languages.py) when left out."""
+    texts = {code: table.text(code) for code in languages.required}
     for code in table.data:
         if code not in languages:
             raise OfficeError(

@@ -102,7 +102,7 @@ def index_json(
 
     `prefix` is where this language's pages are, under the site's root path.
     """
-    prefix = (root or SiteRoot()).url((languages or shipped_languages()).prefix(lang))
+    prefix = (root or SiteRoot()).url(_prefix(lang, languages or shipped_languages()))
     titles = {e.slug: e.title for e in entries}
     rows = [[e.slug, e.anchor, e.heading, e.text, e.lang] for e in entries]
     return json.dumps(
@@ -116,6 +116,11 @@ def index_json(
         ensure_ascii=False,
         separators=(",", ":"),
     ).encode()
+
+
+def _prefix(lang: str, languages: Languages) -> str:
+    """Where `lang`'s pages are; "" for an index of no one language (`search`'s)."""
+    return languages.prefix(lang) if lang in languages else ""
 
 
 @dataclass(frozen=True)
@@ -140,7 +145,7 @@ def build_index(
     languages = languages or shipped_languages()
     body = index_json(entries, lang, glossary, root, languages)
     digest = hashlib.sha256(body).hexdigest()[:16]
-    url = f"{languages.prefix(lang)}/search-index.{digest}.json"
+    url = f"{_prefix(lang, languages)}/search-index.{digest}.json"
     return SearchIndex(lang, entries, body, url, [fold(e.text) for e in entries], glossary)
 
 

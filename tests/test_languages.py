@@ -198,14 +198,17 @@ def test_an_old_style_catalog_loads_with_an_added_language(arabic: Languages) ->
         assert dict(entry.files) == {"id": "paspor-hilang.id.pdf", "en": "paspor-hilang.en.pdf"}
 
 
-def test_a_catalog_entry_may_lack_a_language_but_not_the_default_one() -> None:
+def test_a_catalog_entry_may_give_or_leave_out_an_added_language_but_not_a_shipped_one(
+    arabic: Languages,
+) -> None:
+    with_arabic = OLD_STYLE_CATALOG.replace("files.id", 'title.ar = "جواز سفر مفقود"\nfiles.id')
+    [entry] = parse_catalog(with_arabic, Path("catalog.toml"), arabic)
+    assert entry.title["ar"] == "جواز سفر مفقود"
+    assert arabic.complete(entry.summary)["ar"] == entry.summary["en"]
     lacking_en = OLD_STYLE_CATALOG.replace('title.en = "Lost Passport"\n', "")
-    [entry] = parse_catalog(lacking_en, Path("catalog.toml"))
-    assert dict(entry.title) == {"id": "Paspor Hilang"}
-    assert shipped_languages().complete(entry.title)["en"] == "Paspor Hilang"
-    lacking_id = OLD_STYLE_CATALOG.replace('title.id = "Paspor Hilang"\n', "")
-    with pytest.raises(CatalogError, match=r"field 'title' needs title\.id"):
-        parse_catalog(lacking_id, Path("catalog.toml"))
+    for languages in (shipped_languages(), arabic):
+        with pytest.raises(CatalogError, match=r"field 'title\.en' must be a non-empty text"):
+            parse_catalog(lacking_en, Path("catalog.toml"), languages)
 
 
 # The whole site in Arabic --------------------------------------------------------------------
