@@ -124,9 +124,6 @@ def office_data(
     /api/notices as the phone reaches it (under the site's root path)."""
     data: dict[str, Any] = {
         "lang": lang,
-        # Where office.js looks for a text the office wrote (a closure's label, a notice):
-        # this language, then its fallbacks (server/languages.py).
-        "textLangs": list(office.languages.chain(lang)),
         "timezone": office.timezone,
         "places": {
             place.key: hours_with_office_closures(office, place.hours) for place in office.places
@@ -139,6 +136,9 @@ def office_data(
         "noticesUrl": notices_url,
         # Which list is newer, this page's or one the phone fetched since (office.js).
         "noticesRevision": board.revision if board else 0,
+        # Where office.js looks for a text the office wrote (a closure's label, a notice):
+        # this language, then its fallbacks (server/languages.py).
+        "textLangs": list(office.languages.chain(lang)),
     }
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     # Nothing in it may end the <script> element or open a comment.

@@ -81,6 +81,14 @@ class PageRenderer:
         def lang_name(code: str) -> str:
             return languages[code].name
 
+        def lang_attrs(code: str) -> Markup:
+            """`lang="…"` for text in another language, and its `dir` where that differs from
+            the page's: English text on an Arabic page reads left to right."""
+            other = languages[code].dir if code in languages else language.dir
+            if other == language.dir:
+                return Markup('lang="{}"').format(code)
+            return Markup('lang="{}" dir="{}"').format(code, other)
+
         root = self.root
 
         def asset(name: str) -> str:
@@ -103,8 +111,10 @@ class PageRenderer:
             "fmt_date": fmt_date,
             "pick": pick,
             "lang_name": lang_name,
+            "lang_attrs": lang_attrs,
             # Each language's name, for search.js to label a hit with the language of its text.
             "lang_names": json.dumps({other.code: other.name for other in languages}),
+            "lang_dirs": json.dumps({other.code: other.dir for other in languages}),
             "fmt_size": format_size,
             "asset": asset,
             "linked": linked,

@@ -102,9 +102,11 @@ def check_pdf(data: bytes) -> int:
 
 
 def checked_texts(values: Mapping[str, str], field: str) -> dict[str, str]:
-    """The texts of every language the form gives (the admin's and the CLI's: id and en)."""
+    """The texts of the shipped languages, which are required (as in the catalog file), and of
+    any other language given."""
     result = {}
-    for lang in values:
+    required = shipped_languages().required
+    for lang in (*required, *(code for code in values if code not in required)):
         text = (values.get(lang) or "").strip()
         if not text or len(text) > TEXT_MAX:
             raise PublishError(

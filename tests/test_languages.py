@@ -281,6 +281,9 @@ def test_the_server_search_answers_on_the_arabic_page(arabic_client: TestClient)
     assert found.status_code == 200 and 'dir="rtl"' in found.text
     hits = re.findall(r'<li><a href="(/ar/guides/[a-z0-9-]+)', found.text)
     assert hits, "the Arabic search finds the English texts it falls back to"
+    # The English snippets keep their own direction on the right-to-left page.
+    assert '<p lang="en" dir="ltr">' in found.text
+    assert '<p lang="en" dir="ltr">' not in arabic_client.get("/en/search?q=passport").text
 
 
 def test_views_of_arabic_pages_count_as_arabic(arabic: Languages) -> None:
