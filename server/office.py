@@ -349,7 +349,7 @@ def _place(
     """A place's `hours` table (with its `confirmed`) and its optional `map` table."""
     rules = {k: v for k, v in hours.data.items() if k != "confirmed"}
     try:
-        parsed = parse_hours(rules, hours.prefix.rstrip("."))
+        parsed = parse_hours(rules, hours.prefix.rstrip("."), name.languages)
     except HoursError as exc:
         raise OfficeError(path, exc.field, exc.problem) from None
     location = None

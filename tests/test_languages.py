@@ -294,3 +294,17 @@ def test_views_of_arabic_pages_count_as_arabic(arabic: Languages) -> None:
     )
     # Without the language in the registry, /ar/ is no language's prefix: not a guide page.
     assert view_counts("/ar/guides/izin-tinggal", "") == (("page_view", "", "id"),)
+
+
+def test_an_added_language_may_label_a_closure_or_leave_it_to_its_fallback(
+    arabic_office: Path,
+) -> None:
+    text = arabic_office.read_text(encoding="utf-8")
+    closure = '[[hours.closed]]\ndate = 2031-12-25\nid = "Natal"\nen = "Christmas"\n'
+    labelled = closure.replace('en = "Christmas"\n', 'en = "Christmas"\nar = "عيد الميلاد"\n')
+    for added, arabic in ((closure, "Christmas"), (labelled, "عيد الميلاد")):
+        arabic_office.write_text(text.replace("[[language]]", added + "\n[[language]]", 1))
+        office = load_office(arabic_office)
+        [christmas] = [c for c in office.main.hours.closures if c.label["id"] == "Natal"]
+        assert office.languages.pick(christmas.label, "ar") == arabic
+        assert office.languages.pick(christmas.label, "id") == "Natal"
