@@ -44,8 +44,8 @@ bench-quick: bench-deps $(STAMP) ## check that every bench step runs (about a mi
 	$(BIN)/python -m bench --quick
 
 lint: $(STAMP)
-	$(BIN)/ruff check server tests scripts bench reliability
-	$(BIN)/ruff format --check server tests scripts bench reliability
+	$(BIN)/ruff check server testkit tests scripts bench reliability
+	$(BIN)/ruff format --check server testkit tests scripts bench reliability
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

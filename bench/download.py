@@ -14,10 +14,10 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from bench.catalog import wait_all_reader_pages
 from bench.guides import SAMPLE_OFFICE, copy_sample_guides
 from bench.plan import Plan
-from bench.proxy import CountingProxy
 from bench.servers import Running, fetch, start_ours
 from bench.steps import Figures, unavailable
-from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS
+from testkit.browser import CHROMIUM, CHROMIUM_ARGS
+from testkit.proxy import CountingProxy
 
 _WAIT_MS = 30_000
 

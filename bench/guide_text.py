@@ -39,7 +39,7 @@ from bench.throttle import throttled
 from server.blobs import sha256_hex
 from server.guide_text import TextStore
 from server.text_extract import extract
-from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS
+from testkit.browser import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_BUDGET_BYTES = 12 * 1024

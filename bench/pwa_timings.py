@@ -26,7 +26,7 @@ from playwright.sync_api import Playwright, expect, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.harness import (  # noqa: E402
+from testkit.browser import (  # noqa: E402
     SAVED,
     WAIT_MS,
     browser_on,
@@ -35,8 +35,8 @@ from tests.browser.harness import (  # noqa: E402
     open_guide,
     wait_for_control,
 )
-from tests.conftest import start_server  # noqa: E402
-from tests.pdfs import make_pdf  # noqa: E402
+from testkit.pdfs import make_pdf  # noqa: E402
+from testkit.server import start_server  # noqa: E402
 
 GUIDE = "/guides/antrian-paspor"
 GUIDE_KEY = "antrian-paspor.id"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from server.http_guard import KEEP_ALIVE_SECONDS
 from server.settings import PROJECT_ROOT
-from tests.conftest import free_port
+from testkit.server import free_port
 
 # What a current Chrome on a phone sends; every server is asked with it.
 BROWSER_ACCEPT_ENCODING = "gzip, deflate, br, zstd"

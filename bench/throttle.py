@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from bench.proxy import LoopbackProxy
+from testkit.proxy import LoopbackProxy
 
 SEGMENT = 1460  # one TCP packet's payload
 

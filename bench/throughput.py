@@ -26,7 +26,7 @@ from bench.servers import (
 )
 from bench.steps import Figures, median, unavailable
 from bench.wrk import WrkError, WrkResult, run_wrk
-from tests.conftest import free_port
+from testkit.server import free_port
 
 OURS, NGINX, NAIVE, FLOOR = "bilang-karyo", "nginx", "naive StaticFiles", "uvicorn floor"
 LARGE_PDF = "large guide PDF (2 MiB, generated)"

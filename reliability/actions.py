@@ -13,8 +13,8 @@ import httpx2
 from reliability.ledger import AuditRow, Ledger
 from reliability.stage import CLI_ACTOR, LANG, SLUG, STAFF, Stage
 from server.settings import PROJECT_ROOT
-from tests.bad_pdfs import padded_pdf
-from tests.pdfs import make_pdf
+from testkit.bad_pdfs import padded_pdf
+from testkit.pdfs import make_pdf
 
 BIG = 5 * 1024 * 1024  # past the server's 4 MB in-memory cache: streamed from disk
 SERVED_WITHIN = 60.0  # seconds from a change to the running site serving it, at most

@@ -40,8 +40,8 @@ from reliability.stage import (
     run_staged,
 )
 from server.settings import PROJECT_ROOT
-from tests.admin_client import csrf_of
-from tests.bad_pdfs import padded_pdf
+from testkit.admin_client import csrf_of
+from testkit.bad_pdfs import padded_pdf
 
 KINDS = ("cli", "power", "admin")
 

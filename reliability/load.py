@@ -25,7 +25,7 @@ from reliability.actions import Driver, plan_actions
 from reliability.ledger import AuditRow, BlobCheck, Ledger, listing_problems
 from reliability.stage import LANG, SLUG, Stage, add_run_options, run_staged
 from reliability.traffic import Reader, Tally, count_connections
-from tests.admin_client import csrf_of
+from testkit.admin_client import csrf_of
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ import httpx2
 from server.accounts import Accounts
 from server.db import DB_NAME, Database
 from server.settings import PROJECT_ROOT
-from tests.admin_client import PASSWORD, log_in
-from tests.conftest import SAMPLE_GUIDES, SAMPLE_OFFICE, LiveServer, start_server
+from testkit.admin_client import PASSWORD, log_in
+from testkit.server import SAMPLE_GUIDES, SAMPLE_OFFICE, LiveServer, start_server
 
 STAFF = "tikkim"
 CLI_ACTOR = "cli-reliability"

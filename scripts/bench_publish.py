@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from server.publish import Publisher  # noqa: E402
-from tests.conftest import start_server  # noqa: E402
+from testkit.server import start_server  # noqa: E402
 
 PASSWORD = "kata-sandi-bench-1"
 

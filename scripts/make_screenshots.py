@@ -23,8 +23,8 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, wait_for_control  # noqa: E402
-from tests.conftest import start_server  # noqa: E402
+from testkit.browser import CHROMIUM, CHROMIUM_ARGS, wait_for_control  # noqa: E402
+from testkit.server import start_server  # noqa: E402
 
 DEFAULT_OUT = ROOT / "pwa" / "static" / "screenshots"
 # (file name pattern, page, CSS viewport width and height, device pixel ratio). Chrome wants

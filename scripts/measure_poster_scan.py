@@ -1,5 +1,5 @@
 """Measure the printed poster's QR code: its size in mm, and the farthest distance at which the
-simulated phone camera (tests/camera.py) decodes it with a 720p and a 1080p preview.
+simulated phone camera (testkit/camera.py) decodes it with a 720p and a 1080p preview.
 
     .venv/bin/python scripts/measure_poster_scan.py
 
@@ -22,10 +22,9 @@ import zxingcpp
 from playwright.sync_api import sync_playwright
 
 from server.office import load_office
-from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS
-from tests.browser.test_poster import DPI, modules_of
-from tests.camera import farthest_decode
-from tests.conftest import SAMPLE_GUIDES, SAMPLE_OFFICE, start_server
+from testkit.browser import CHROMIUM, CHROMIUM_ARGS
+from testkit.camera import DPI, farthest_decode, modules_of
+from testkit.server import SAMPLE_GUIDES, SAMPLE_OFFICE, start_server
 
 
 def main() -> int:

@@ -10,13 +10,14 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from server.audit import record
 from server.db import Database, utc_now
+from server.errors import BilangKaryoError
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
 
 
-class AccountError(Exception):
+class AccountError(BilangKaryoError):
     """An account cannot be added or changed; the message says why."""
 
 

@@ -23,9 +23,11 @@ from server.blobs import BlobStore
 from server.cleanup import remove_orphans
 from server.clock import use_timezone
 from server.db import Database, DatabaseProblem
+from server.error_handler import error_handler
+from server.errors import BilangKaryoError
 from server.fastpath import FastPath, FileBodies
 from server.feedback import FeedbackStore
-from server.feedback_api import feedback_routes
+from server.feedback_api import FEEDBACK_URL, feedback_refusal, feedback_routes
 from server.folder_sync import FolderSync
 from server.guide_text import TextStore
 from server.health import health_report
@@ -193,7 +195,15 @@ def create_app(settings: Settings) -> ASGIApp:
     app = Starlette(
         routes=routes,
         middleware=[Middleware(SecurityHeadersMiddleware), Middleware(RelativeRedirects)],
-        exception_handlers={HTTPException: error_page, Exception: error_page},
+        exception_handlers={
+            # Every refusal and explained failure, answered as its area shows them.
+            BilangKaryoError: error_handler(
+                {"/admin": admin.refusal_response, FEEDBACK_URL: feedback_refusal(live)},
+                server_error=error_page,
+            ),
+            HTTPException: error_page,
+            Exception: error_page,
+        },
         lifespan=lifespan,
     )
     app.state.live = live

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from server.errors import BilangKaryoError
 from server.languages import Languages, shipped_languages
 
 CATALOG_NAME = "catalog.toml"
@@ -21,8 +22,10 @@ TEXT_MAX = 2000
 ORDER_MAX = 1_000_000
 
 
-class CatalogError(Exception):
+class CatalogError(BilangKaryoError):
     """The catalog cannot be used; the message says where and why."""
+
+    key = "catalog_broken"
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ from server.cli_admin import (
 )
 from server.cli_db import add_db_commands, run_db_command
 from server.cli_notice import add_notice_command, run_notice_command
-from server.office import OfficeError, load_office
-from server.settings import ENV_PREFIX, Settings, SettingsError, parse_port, parse_root_path
+from server.errors import BilangKaryoError, ConfigError
+from server.office import load_office
+from server.settings import ENV_PREFIX, Settings, parse_port, parse_root_path
 
 
 def _common_options(parser: argparse.ArgumentParser) -> None:
@@ -122,9 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "db":
             return run_db_command(settings, args)
         return _qr(settings, args.out)
-    except (SettingsError, OfficeError) as exc:
+    except ConfigError as exc:  # a setting, the office file: fix it and start again
         print(f"bilang-karyo: {exc}", file=sys.stderr)
         return 2
+    except BilangKaryoError as exc:  # explained, so no traceback
+        print(f"bilang-karyo: {exc}", file=sys.stderr)
+        return 1
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:

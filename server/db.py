@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from server.errors import BilangKaryoError
+
 DB_NAME = "bilang-karyo.sqlite3"
 MARKER_NAME = "bilang-karyo.sqlite3.made"
 # 2: versions numbered per language file (`_number_per_language`); 3: sign-in records keep
@@ -144,15 +146,16 @@ CREATE INDEX IF NOT EXISTS usage_seen_day ON usage_seen(day);
 """.replace("{versions}", _VERSIONS.format(name="versions"))
 
 
-class DatabaseProblem(Exception):
+class DatabaseProblem(BilangKaryoError):
     """The database cannot be used; the message says what is wrong and what to do.
 
     `key` names the staff message (messages.toml `refuse_<key>`).
     """
 
+    status = 503
+
     def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
-        self.key = key
+        super().__init__(message, key, headers={"Retry-After": "60"})
 
 
 def utc_now() -> str:

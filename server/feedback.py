@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from server.db import Database
+from server.errors import BilangKaryoError
 from server.languages import Languages, shipped_languages
 
 MAX_COMMENT = 500
@@ -28,13 +29,27 @@ _SECTION = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _HTML = re.compile(r"<\s*[a-zA-Z/!?]")
 
 
-class FeedbackError(ValueError):
-    """What was wrong with an answer; `code` picks the message the phone shows (html, long,
-    invalid), the text says it for a developer."""
+class FeedbackError(BilangKaryoError, ValueError):
+    """What was wrong with an answer, or why it cannot be taken now: `code` picks the
+    message the phone shows (feedback_err_<code>: html, long, invalid, size, rate, ...),
+    the text says it for a developer."""
 
-    def __init__(self, detail: str, code: str = "invalid") -> None:
-        super().__init__(detail)
-        self.code = code
+    status = 400
+    message_prefix = "feedback_err_"
+    key = "invalid"
+
+    def __init__(
+        self,
+        detail: str,
+        code: str = "invalid",
+        status: int = 400,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail, code, status=status, headers=headers)
+
+    @property
+    def code(self) -> str:
+        return self.key
 
 
 @dataclass(frozen=True)

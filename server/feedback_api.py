@@ -23,6 +23,8 @@ from starlette.routing import Route
 
 from server.clock import office_today
 from server.db import DatabaseProblem
+from server.error_handler import Responder
+from server.errors import BilangKaryoError
 from server.feedback import MAX_BODY_BYTES, FeedbackError, FeedbackStore, parse_answer
 from server.rate_limit import RateLimiter, retry_after
 from server.site import LiveSite
@@ -34,65 +36,65 @@ _NO_STORE = {"Cache-Control": "no-store"}
 _FORM = "application/x-www-form-urlencoded"
 
 
-class Refusal(Exception):
-    """`code` names the applicant's message (feedback_err_<code>); `reason` is for developers."""
-
-    def __init__(
-        self, status: int, code: str, reason: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.code = code
-        self.reason = reason
-        self.headers = headers or {}
-
-
 def feedback_routes(
     live: LiveSite, store: FeedbackStore, per_address: RateLimiter, overall: RateLimiter
 ) -> list[Route]:
     async def receive(request: Request) -> Response:
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        as_form = content_type == _FORM
-        lang = live.languages.default.code
+        """A refused answer (`FeedbackError`) is told by `feedback_refusal`."""
+        as_form = _is_form(request)
+        # A declared size first: refused unread, and not counted against the address.
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise FeedbackError(f"the body is larger than {MAX_BODY_BYTES} bytes", "size", 413)
+        _limit(request, per_address, overall)
+        if not as_form and _content_type(request) != "application/json":
+            raise FeedbackError("send application/json or a form", "type", 415)
+        body = await _read_limited(request)
+        data = _decode(body, as_form)
+        chosen = data.get("lang")
+        lang = request.state.lang = (
+            str(chosen) if chosen in live.languages else live.languages.default.code
+        )
+        guides = {g.slug for g in live.site.catalog.guides}
+        answer = parse_answer(data, guides, secrets.token_hex(16), live.languages)
         try:
-            # A declared size first: refused unread, and not counted against the address.
-            declared = request.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-                raise Refusal(413, "size", f"the body is larger than {MAX_BODY_BYTES} bytes")
-            _limit(request, per_address, overall)
-            if content_type not in ("application/json", _FORM):
-                raise Refusal(415, "type", "send application/json or a form")
-            body = await _read_limited(request)
-            data = _decode(body, as_form)
-            if data.get("lang") in live.languages:
-                lang = str(data["lang"])
-            guides = {g.slug for g in live.site.catalog.guides}
-            try:
-                answer = parse_answer(data, guides, secrets.token_hex(16), live.languages)
-            except FeedbackError as exc:
-                raise Refusal(400, exc.code, str(exc)) from None
-            try:
-                stored = await anyio.to_thread.run_sync(store.save, answer, office_today())
-            except (DatabaseProblem, sqlite3.Error, OSError) as exc:
-                # The phone keeps the answer and sends it again later (feedback.js).
-                log.error("feedback not stored: %s", exc)
-                raise Refusal(
-                    503,
-                    "unavailable",
-                    "answers cannot be stored now; send it again later",
-                    {"Retry-After": "300"},
-                ) from None
-        except Refusal as refusal:
-            headers = {**_NO_STORE, **refusal.headers}
-            if as_form:
-                return _page(live, lang, "feedback_refused_title", refusal, headers)
-            refused = {"error": refusal.reason, "code": refusal.code}
-            return JSONResponse(refused, refusal.status, headers=headers)
+            stored = await anyio.to_thread.run_sync(store.save, answer, office_today())
+        except (DatabaseProblem, sqlite3.Error, OSError) as exc:
+            # The phone keeps the answer and sends it again later (feedback.js).
+            log.error("feedback not stored: %s", exc)
+            raise FeedbackError(
+                "answers cannot be stored now; send it again later",
+                "unavailable",
+                503,
+                {"Retry-After": "300"},
+            ) from None
         if as_form:
             return _page(live, lang, "feedback_thanks_title", None, _NO_STORE, answer.guide)
         return JSONResponse({"stored": stored}, 201 if stored else 200, headers=_NO_STORE)
 
     return [Route(FEEDBACK_URL, receive, methods=["POST"])]
+
+
+def feedback_refusal(live: LiveSite) -> Responder:
+    """How a refused answer is told: a page for the plain form, JSON for feedback.js."""
+
+    def respond(request: Request, refusal: BilangKaryoError) -> Response:
+        headers = {**_NO_STORE, **refusal.headers}
+        if _is_form(request):
+            lang = getattr(request.state, "lang", live.languages.default.code)
+            return _page(live, lang, "feedback_refused_title", refusal, headers)
+        refused = {"error": refusal.detail, "code": refusal.key}
+        return JSONResponse(refused, refusal.status, headers=headers)
+
+    return respond
+
+
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _is_form(request: Request) -> bool:
+    return _content_type(request) == _FORM
 
 
 def _limit(request: Request, per_address: RateLimiter, overall: RateLimiter) -> None:
@@ -102,8 +104,8 @@ def _limit(request: Request, per_address: RateLimiter, overall: RateLimiter) -> 
         wait = limiter.take(key)
         if wait is not None:
             seconds = retry_after(wait)
-            raise Refusal(
-                429, "rate", f"too many answers; try again in {seconds} s", {"Retry-After": seconds}
+            raise FeedbackError(
+                f"too many answers; try again in {seconds} s", "rate", 429, {"Retry-After": seconds}
             )
 
 
@@ -112,7 +114,7 @@ async def _read_limited(request: Request) -> bytes:
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY_BYTES:
-            raise Refusal(413, "size", f"the body is larger than {MAX_BODY_BYTES} bytes")
+            raise FeedbackError(f"the body is larger than {MAX_BODY_BYTES} bytes", "size", 413)
     return body
 
 
@@ -120,19 +122,19 @@ def _decode(body: bytes, as_form: bool) -> dict[str, Any]:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise Refusal(400, "invalid", "the body is not UTF-8") from None
+        raise FeedbackError("the body is not UTF-8") from None
     if as_form:
         try:
             pairs = urllib.parse.parse_qsl(text, keep_blank_values=True, max_num_fields=8)
         except ValueError:
-            raise Refusal(400, "invalid", "too many form fields") from None
+            raise FeedbackError("too many form fields") from None
         return dict(pairs)
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
-        raise Refusal(400, "invalid", "the body is not valid JSON") from None
+        raise FeedbackError("the body is not valid JSON") from None
     if not isinstance(data, dict):
-        raise Refusal(400, "invalid", "send one JSON object")
+        raise FeedbackError("send one JSON object")
     return data
 
 
@@ -140,7 +142,7 @@ def _page(
     live: LiveSite,
     lang: str,
     title_key: str,
-    refusal: Refusal | None,
+    refusal: BilangKaryoError | None,
     headers: dict[str, str],
     guide: str = "",
 ) -> Response:
@@ -152,7 +154,7 @@ def _page(
         lang,
         live.office,
         title_key=title_key,
-        code=refusal.code if refusal else "",
+        code=refusal.key if refusal else "",
         back=back,
     )
     status = refusal.status if refusal else 200

@@ -23,6 +23,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from server.db import utc_now
+from server.errors import BilangKaryoError
 from server.text_layout import Block, fold
 
 log = logging.getLogger("bilang_karyo")
@@ -45,8 +46,8 @@ _ADDRESS = re.compile(
 )
 
 
-class TextError(Exception):
-    """The text version could not be made; the message says why."""
+class TextError(BilangKaryoError):
+    """The text version could not be made, or cannot be approved; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -301,7 +302,11 @@ class TextStore:
 
     def approve(self, sha256: str, actor: str) -> None:
         if self.state(sha256) != "awaiting_review":
-            raise TextError("there is no OCR text waiting for review in this version")
+            raise TextError(
+                "there is no OCR text waiting for review in this version",
+                "text_not_waiting",
+                status=409,
+            )
         self._write(self._path(sha256, ".review"), {"actor": actor, "at": utc_now()})
 
     def _write(self, path: Path, body: dict[str, Any]) -> None:

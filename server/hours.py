@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from server.errors import ConfigError
 from server.languages import Languages, shipped_languages
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -22,7 +23,7 @@ LOOKAHEAD_DAYS = 60
 _RANGE = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])$")
 
 
-class HoursError(ValueError):
+class HoursError(ConfigError, ValueError):
     """A field of the hours is malformed; `field` names it, `problem` says what is wrong."""
 
     def __init__(self, field: str, problem: str) -> None:

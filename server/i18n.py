@@ -8,10 +8,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from server.errors import ConfigError
 from server.languages import Languages, shipped_languages
 
 
-class MessagesError(Exception):
+class MessagesError(ConfigError):
     """The message file is broken or a string lacks a translation."""
 
 

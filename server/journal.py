@@ -28,6 +28,7 @@ from server.audit import record
 from server.blobs import BlobStore, put_in_place, sha256_hex, stage, write_atomically
 from server.catalog_file import CATALOG_NAME
 from server.db import Database, utc_now
+from server.errors import BilangKaryoError
 from server.versions import Version, insert_version
 
 PAUSE_ENV = "BILANG_KARYO_PAUSE_AT"
@@ -85,9 +86,12 @@ class Change:
         )
 
 
-class ChangeUnfinished(Exception):
+class ChangeUnfinished(BilangKaryoError):
     """A journaled change could not be completed (the disk filled up after all). It is
     kept, and finished by the next publish or the next start of the server."""
+
+    key = "unfinished"
+    status = 507
 
 
 class GuidesLock:

@@ -13,11 +13,12 @@ from urllib.parse import parse_qsl
 
 from starlette.types import Scope
 
+from server.cookies import Cookie, CookiePolicy
 from server.languages import Languages, shipped_languages
 from server.root_path import SiteRoot
 
 LANG_COOKIE = "bk_lang"
-_YEAR = 365 * 24 * 3600
+LANGUAGE_COOKIE = Cookie(LANG_COOKIE, "/", "Lax", max_age=365 * 24 * 3600)
 
 
 def _header(scope: Scope, name: bytes) -> str:
@@ -93,8 +94,4 @@ def choice_cookie(
     chosen = switched_language(scope, languages)
     if chosen is None or chosen == remembered_language(scope, languages):
         return None
-    secure = "; Secure" if scope.get("scheme") == "https" else ""
-    path = (root or SiteRoot()).cookie_path()
-    return (
-        f"{LANG_COOKIE}={chosen}; Path={path}; Max-Age={_YEAR}; SameSite=Lax; HttpOnly{secure}"
-    ).encode()
+    return CookiePolicy(root or SiteRoot()).set_header(LANGUAGE_COOKIE, chosen, scope)

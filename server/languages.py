@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from server.errors import ConfigError
 from server.settings import PWA_DIR
 
 SHIPPED_REGISTRY = PWA_DIR / "languages.toml"
@@ -27,7 +28,7 @@ _KEYS = {"code", "name", "dir", "prefix", "accept", "messages", "fallback"}
 _MAX_TAGS = 20
 
 
-class LanguagesError(Exception):
+class LanguagesError(ConfigError):
     """A `[[language]]` table is unusable; the message says which and why."""
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from server import audit
 from server.db import Database, utc_now
+from server.errors import BilangKaryoError
 
 NOTICES_URL = "/api/notices"
 MAX_SHOWN = 3
@@ -26,13 +27,13 @@ MAX_CARRIED = 10
 _LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}$")
 
 
-class NoticeError(ValueError):
+class NoticeError(BilangKaryoError, ValueError):
     """A notice that cannot be posted or removed; `key` names the message for the admin."""
 
+    status = 400
+
     def __init__(self, key: str, detail: str) -> None:
-        super().__init__(detail)
-        self.key = key
-        self.detail = detail
+        super().__init__(detail, key)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from server.clock import DEFAULT_TIMEZONE
+from server.errors import ConfigError
 from server.hours import Hours, HoursError, parse_hours
 from server.languages import Languages, LanguagesError, parse_languages, shipped_languages
 from server.public_service import PublicService, PublicServiceError, parse_public_service
@@ -21,7 +22,7 @@ _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _PHONE = re.compile(r"^[1-9][0-9]{7,14}$")
 
 
-class OfficeError(Exception):
+class OfficeError(ConfigError):
     """The office file is missing, unreadable, or has a bad field."""
 
     def __init__(self, path: Path, field: str | None, problem: str) -> None:

@@ -18,6 +18,7 @@ from typing import ClassVar
 
 from pypdf import PdfReader
 
+from server.errors import BilangKaryoError
 from server.pdf_actions import refuse_active_content
 from server.pdf_probe import run_probe
 
@@ -30,15 +31,17 @@ _PROBED_MAX = 512
 _probed_lock = threading.Lock()
 
 
-class PdfError(Exception):
+class PdfError(BilangKaryoError):
     """The bytes are not a PDF that applicants could open, or not one we may serve.
 
     `reason` is a short code (e.g. "encrypted", "javascript") that callers map
     to a message for staff; `str(error)` is the English explanation.
     """
 
+    status = 400
+
     def __init__(self, message: str, reason: str = "unreadable") -> None:
-        super().__init__(message)
+        super().__init__(message, f"pdf_{reason}")
         self.reason = reason
 
 

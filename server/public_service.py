@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from server.errors import ConfigError
+
 # The settings of [public_service] that are links (or guides), in the order the page shows them.
 LINKS = ("standar_pelayanan", "maklumat_pelayanan", "survey", "lapor", "ombudsman")
 
 
-class PublicServiceError(ValueError):
+class PublicServiceError(ConfigError, ValueError):
     def __init__(self, field: str, problem: str) -> None:
         super().__init__(f"{field}: {problem}")
         self.field = field

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from server.catalog_file import TEXT_MAX, is_valid_slug
+from server.errors import Refused
 from server.languages import Languages, shipped_languages
 from server.pdf import PdfError, inspect_pdf
 
@@ -25,14 +26,11 @@ _CHUNK = 1024 * 1024
 SPACE_MARGIN = 1024 * 1024
 
 
-class PublishError(Exception):
+class PublishError(Refused):
     """A refused change. `key` names the staff message (messages.toml `refuse_<key>`)."""
 
     def __init__(self, key: str, detail: str, status: int = 400) -> None:
-        super().__init__(detail)
-        self.key = key
-        self.detail = detail
-        self.status = status
+        super().__init__(status, key, detail)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from server.errors import BilangKaryoError
+
 log = logging.getLogger("bilang_karyo")
 
 MANIFEST = "pages.json"
@@ -137,7 +139,7 @@ class ReaderStore:
             shutil.rmtree(work, ignore_errors=True)
 
 
-class RenderError(Exception):
+class RenderError(BilangKaryoError):
     """The PDF's pages could not be made; the message says why."""
 
 

@@ -21,13 +21,14 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.errors import ConfigError
 from server.security import SECURITY_HEADERS
 
 # One or more path segments of plain URL characters; no dots, so no "..".
 _ROOT_PATH = re.compile(r"^(/[A-Za-z0-9_~-]+)+$")
 
 
-class RootPathError(ValueError):
+class RootPathError(ConfigError, ValueError):
     """A root path that cannot be a URL prefix."""
 
 

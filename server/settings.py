@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from server.errors import ConfigError
 from server.root_path import RootPathError, normalize_root
 
 ENV_PREFIX = "BILANG_KARYO_"
@@ -17,7 +18,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PWA_DIR = PROJECT_ROOT / "pwa"
 
 
-class SettingsError(Exception):
+class SettingsError(ConfigError):
     """A setting given on the command line or in the environment is unusable."""
 
 

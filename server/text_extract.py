@@ -23,6 +23,7 @@ from typing import Any
 
 import pdfplumber
 
+from server.errors import BilangKaryoError
 from server.text_layout import Block, Box, PageWords, Word, build_blocks
 
 # A page with fewer letters than this in its text layer...
@@ -39,7 +40,7 @@ _LINK_SCHEMES = ("http://", "https://", "mailto:", "tel:")
 _BOLD_NAMES = ("bold", "black", "heavy", "semibold", "demi", ",b")
 
 
-class OcrUnavailable(Exception):
+class OcrUnavailable(BilangKaryoError):
     """Tesseract or its Indonesian and English data are not installed."""
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.conftest import SAMPLE_OFFICE
+from testkit.server import SAMPLE_OFFICE
 
 ARABIC_ENTRY = """
 # A language the office added (README "Adding a language").

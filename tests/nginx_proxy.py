@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bench.servers import Running, start_nginx
 from server.settings import PROJECT_ROOT
-from tests.conftest import free_port
+from testkit.server import free_port
 
 NGINX_EXAMPLE = PROJECT_ROOT / "deploy" / "nginx.conf"
 EXAMPLE_ROOT = "/infokanimjogja"

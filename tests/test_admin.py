@@ -20,11 +20,11 @@ from server.admin.context import Admin
 from server.app import create_app
 from server.db import DB_NAME
 from server.settings import Settings
-from tests.admin_client import PASSWORD, add_account, csrf_of, form_value, log_in, refusal_key
-from tests.bad_pdfs import javascript_open_action, padded_pdf
-from tests.conftest import start_server
+from testkit.admin_client import PASSWORD, add_account, csrf_of, form_value, log_in, refusal_key
+from testkit.bad_pdfs import javascript_open_action, padded_pdf
+from testkit.pdfs import make_pdf
+from testkit.server import start_server
 from tests.disk_state import disk_state
-from tests.pdfs import make_pdf
 
 
 @pytest.fixture

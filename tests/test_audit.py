@@ -19,8 +19,8 @@ from server.db import DB_NAME, SIGN_IN_RETENTION_DAYS, Database
 from server.publish import Publisher
 from server.publish_checks import GuideTexts
 from server.settings import Settings
-from tests.admin_client import PASSWORD, csrf_of, log_in
-from tests.pdfs import make_pdf
+from testkit.admin_client import PASSWORD, csrf_of, log_in
+from testkit.pdfs import make_pdf
 
 
 def sha(data: bytes) -> str:

@@ -26,11 +26,11 @@ from server.admin.context import Admin
 from server.app import create_app
 from server.db import DB_NAME
 from server.settings import PROJECT_ROOT, Settings
-from tests import bad_pdfs
-from tests.admin_client import PASSWORD, csrf_of, form_value, log_in, refusal_key
-from tests.conftest import SAMPLE_GUIDES, SAMPLE_OFFICE
+from testkit import bad_pdfs
+from testkit.admin_client import PASSWORD, csrf_of, form_value, log_in, refusal_key
+from testkit.pdfs import make_encrypted_pdf, make_pdf
+from testkit.server import SAMPLE_GUIDES, SAMPLE_OFFICE
 from tests.disk_state import disk_state
-from tests.pdfs import make_encrypted_pdf, make_pdf
 
 GOOD = make_pdf("Baik")
 UPLOAD = "/admin/guides/antrian-paspor/upload"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import LiveServer
+from testkit.server import LiveServer
 
 
 def first_file(client: TestClient) -> dict[str, Any]:

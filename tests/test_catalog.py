@@ -8,7 +8,7 @@ import pytest
 
 from server.blobs import BlobStore
 from server.catalog import CatalogError, FileCache, load_catalog
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
 
 
 @pytest.fixture

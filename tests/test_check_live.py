@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from server.cli import main
-from tests.conftest import LiveServer, start_server, with_sample_reader
+from testkit.server import LiveServer, start_server, with_sample_reader
 from tests.nginx_proxy import EXAMPLE_ROOT, nginx_in_front
 
 
@@ -94,7 +94,7 @@ def test_a_site_serving_links_for_another_path_fails(
 def test_an_address_where_nothing_answers_fails(
     guides_dir: Path, office_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.conftest import free_port
+    from testkit.server import free_port
 
     office = office_at(office_file, f"http://127.0.0.1:{free_port()}/infokanimjogja")
     assert check_url(guides_dir, office) == 1

@@ -13,7 +13,7 @@ from server.app import create_app
 from server.blobs import BlobStore, sha256_hex
 from server.publish import Publisher
 from server.settings import Settings
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
 
 HOUR_AGO = time.time() - 3600
 

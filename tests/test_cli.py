@@ -13,7 +13,7 @@ from PIL import Image
 
 from server.cli import main
 from server.settings import PROJECT_ROOT
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
 from tests.test_qr import svg_to_image
 
 
@@ -124,3 +124,17 @@ def test_check_against_a_running_site(
     out = capsys.readouterr().out
     assert f"OK   {url}/?src=qr (the QR code's address) reaches the landing page" in out
     assert "running site serves catalog" in out
+
+
+def test_an_explained_error_ends_a_command_with_its_message_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A damaged database under `notice list`: what is wrong and what to do, exit 1."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "bilang-karyo.sqlite3").write_bytes(b"not a database, just bytes " * 200)
+    assert run("notice", "list", "--data", str(data_dir)) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("bilang-karyo: ") and "is damaged" in err
+    assert "bilang-karyo db check" in err  # what to do
+    assert "Traceback" not in err

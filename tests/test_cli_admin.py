@@ -11,9 +11,9 @@ import pytest
 from server.cli import main
 from server.publish import Publisher
 from server.settings import PROJECT_ROOT
-from tests.bad_pdfs import launch_action
+from testkit.bad_pdfs import launch_action
+from testkit.pdfs import make_pdf
 from tests.disk_state import disk_state
-from tests.pdfs import make_pdf
 
 
 def run(args: list[str], guides_dir: Path, tmp_path: Path) -> int:

@@ -9,7 +9,7 @@ import pytest
 from server.blobs import sha256_hex
 from server.cli import main
 from server.reader import ReaderStore
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
 
 
 def test_publish_prints_the_reader_pages_as_they_are_made(

@@ -17,8 +17,8 @@ import pytest
 
 from server.db import DB_NAME, MARKER_NAME, Database, DatabaseProblem
 from server.settings import PROJECT_ROOT
-from tests.admin_client import PASSWORD, add_account, log_in, refusal_key
-from tests.conftest import LiveServer, start_server
+from testkit.admin_client import PASSWORD, add_account, log_in, refusal_key
+from testkit.server import LiveServer, start_server
 
 
 def cli(

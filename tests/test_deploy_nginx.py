@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from server.office import load_office
-from tests.conftest import LiveServer, start_server, with_sample_reader
+from testkit.server import LiveServer, start_server, with_sample_reader
 from tests.nginx_proxy import EXAMPLE_ROOT, Proxy, fetch, nginx_in_front
 
 SOLO = "/infokanimsolo"

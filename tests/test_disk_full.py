@@ -24,9 +24,9 @@ from server.catalog_file import CATALOG_NAME
 from server.publish import Publisher
 from server.publish_checks import PublishError
 from server.settings import PROJECT_ROOT
-from tests.admin_client import add_account, csrf_of, log_in, refusal_key
-from tests.bad_pdfs import padded_pdf
-from tests.conftest import SAMPLE_GUIDES, LiveServer, start_server
+from testkit.admin_client import add_account, csrf_of, log_in, refusal_key
+from testkit.bad_pdfs import padded_pdf
+from testkit.server import SAMPLE_GUIDES, LiveServer, start_server
 from tests.disk_state import disk_state
 
 Mount = Callable[[str, int], Path]

@@ -17,9 +17,9 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.settings import Settings
-from tests.admin_client import PASSWORD, csrf_of, form_value, log_in
-from tests.conftest import SAMPLE_GUIDES, SAMPLE_OFFICE
-from tests.pdfs import make_pdf
+from testkit.admin_client import PASSWORD, csrf_of, form_value, log_in
+from testkit.pdfs import make_pdf
+from testkit.server import SAMPLE_GUIDES, SAMPLE_OFFICE
 
 SLUG = "izin-tinggal"
 

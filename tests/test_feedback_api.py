@@ -19,8 +19,8 @@ from server.app import create_app
 from server.db import DB_NAME
 from server.feedback import MAX_BODY_BYTES
 from server.settings import Settings
-from tests.admin_client import add_account, log_in
-from tests.conftest import LiveServer
+from testkit.admin_client import add_account, log_in
+from testkit.server import LiveServer
 
 GUIDE = "pembuatan-paspor"
 

@@ -21,9 +21,9 @@ from server.db import DB_NAME
 from server.folder_sync import FolderSync
 from server.publish import Publisher
 from server.settings import PROJECT_ROOT, Settings
-from tests.bad_pdfs import padded_pdf
-from tests.conftest import start_server
-from tests.pdfs import make_pdf
+from testkit.bad_pdfs import padded_pdf
+from testkit.pdfs import make_pdf
+from testkit.server import start_server
 
 
 def sha(data: bytes) -> str:

@@ -30,8 +30,8 @@ from server.guide_text import (
 from server.publish import Publisher
 from server.settings import PROJECT_ROOT, Settings
 from server.text_layout import Block
-from tests.admin_client import PASSWORD, csrf_of, log_in
-from tests.text_pdfs import scanned_pdf, two_column_pdf
+from testkit.admin_client import PASSWORD, csrf_of, log_in
+from testkit.text_pdfs import scanned_pdf, two_column_pdf
 
 needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="needs tesseract")
 SCANNED_LINES = (

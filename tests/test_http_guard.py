@@ -10,7 +10,7 @@ import httpx2
 import pytest
 
 from server.http_guard import HEAD_TIMEOUT_SECONDS, KEEP_ALIVE_SECONDS
-from tests.conftest import LiveServer
+from testkit.server import LiveServer
 from tests.process_memory import PeakRss, rss_bytes
 
 ATTEMPT_BYTES = 200 * 1024 * 1024

@@ -7,7 +7,7 @@ from pathlib import Path
 from server.blobs import BlobStore, sha256_hex
 from server.db import Database
 from server.journal import Journal
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
 
 
 def test_recovery_removes_half_written_files_and_keeps_whole_ones(

@@ -21,8 +21,8 @@ from server.languages import Languages, LanguagesError, load_languages, shipped_
 from server.office import OfficeError, load_office
 from server.settings import PWA_DIR, Settings
 from server.usage import view_counts
+from testkit.server import SAMPLE_GUIDES
 from tests.arabic_site import NOT_TRANSLATED, OFFLINE_TITLE, TAGLINE, write_arabic_office
-from tests.conftest import SAMPLE_GUIDES
 
 SHIPPED_CATALOG = SAMPLE_GUIDES / "catalog.toml"
 # A catalog as Tikkim wrote them before languages were data: every text in id and en.

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx2
 
 from server.db import DB_NAME
-from tests.admin_client import PASSWORD, add_account, form_value, log_in
-from tests.conftest import LiveServer
+from testkit.admin_client import PASSWORD, add_account, form_value, log_in
+from testkit.server import LiveServer
 from tests.process_memory import PeakRss, rss_bytes
 
 BURST = 80

@@ -17,7 +17,7 @@ from server.audit import AuditFilter, AuditLog
 from server.db import Database
 from server.notices import MAX_CHARS, NoticeError, NoticeStore, parse_local_time, shown
 from server.settings import PROJECT_ROOT, Settings
-from tests.admin_client import add_account, csrf_of, log_in
+from testkit.admin_client import add_account, csrf_of, log_in
 
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 TEXT = {"id": "Kuota Desember dibuka 1 Desember", "en": "December quota opens on 1 December"}

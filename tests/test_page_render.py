@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from server.reader import MANIFEST, PEAK_PREFIX
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
 
 
 def run_child(pdf: bytes, out_dir: Path) -> subprocess.CompletedProcess[bytes]:

@@ -6,8 +6,8 @@ import pytest
 
 from server.pdf import PdfError, inspect_pdf
 from server.settings import PROJECT_ROOT
-from tests import bad_pdfs
-from tests.pdfs import make_encrypted_pdf, make_pdf
+from testkit import bad_pdfs
+from testkit.pdfs import make_encrypted_pdf, make_pdf
 
 
 def test_counts_pages_of_a_good_pdf() -> None:

@@ -15,7 +15,7 @@ from server.catalog_file import CATALOG_NAME, parse_catalog
 from server.clock import office_today
 from server.publish import Publisher
 from server.publish_checks import GuideTexts, PublishError
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
 
 TEXTS = GuideTexts(
     title={"id": "Visa Kunjungan", "en": "Visit visa"},

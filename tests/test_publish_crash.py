@@ -23,8 +23,8 @@ from server.catalog import load_catalog
 from server.db import DB_NAME
 from server.journal import PAUSE_ENV
 from server.settings import PROJECT_ROOT, Settings
-from tests.conftest import start_server
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
+from testkit.server import start_server
 
 # In the order the publish passes them; from "journaled" on, the change is decided.
 POINTS = ["validated", "blob-stored", "journaled", "files-written", "catalog-written", "recorded"]

@@ -11,9 +11,9 @@ import pytest
 from server.catalog_file import CATALOG_NAME
 from server.publish import Publisher
 from server.publish_checks import GuideTexts, PublishError
-from tests import bad_pdfs
+from testkit import bad_pdfs
+from testkit.pdfs import make_encrypted_pdf, make_pdf
 from tests.disk_state import disk_state
-from tests.pdfs import make_encrypted_pdf, make_pdf
 
 GOOD = make_pdf("Baik")
 TEXTS = GuideTexts(title={"id": "Judul", "en": "Title"}, summary={"id": "Ringkas.", "en": "Short."})

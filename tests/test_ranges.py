@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.ranges import ByteRange, Unsatisfiable, parse_range
 from server.settings import Settings
-from tests.conftest import SAMPLE_GUIDES, SAMPLE_OFFICE
+from testkit.server import SAMPLE_GUIDES, SAMPLE_OFFICE
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from server.db import DB_NAME, Database
 from server.rate_limit import RateLimiter, retry_after
 from server.usage import MAX_STORED_PER_DAY, UsageStore, parse_events
 from server.usage_api import EVENTS_BURST, EVENTS_PER_MINUTE
-from tests.conftest import LiveServer
+from testkit.server import LiveServer
 
 
 class Clock:

@@ -14,7 +14,7 @@ from PIL import Image
 
 from server.page_render import READER_WIDTH
 from server.reader import ReaderEdition, ReaderQueue, ReaderStatus, ReaderStore, RenderError
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
 
 SAMPLE = Path(__file__).resolve().parent.parent / "guides" / "izin-tinggal.en.pdf"
 

@@ -17,8 +17,8 @@ from server.app import create_app
 from server.root_path import RootPathError, SiteRoot, normalize_root, root_of_url
 from server.service_worker import cache_prefix
 from server.settings import Settings, SettingsError
-from tests.admin_client import PASSWORD, add_account, form_value
-from tests.conftest import with_sample_reader
+from testkit.admin_client import PASSWORD, add_account, form_value
+from testkit.server import with_sample_reader
 
 ROOT = "/infokanimjogja"
 ORIGIN = "http://testserver"

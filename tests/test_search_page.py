@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.settings import Settings
-from tests.conftest import with_sample_reader
+from testkit.server import with_sample_reader
 from tests.test_site import live_of, wait_until_rendered
 
 

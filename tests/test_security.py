@@ -18,8 +18,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from server.app import create_app
 from server.settings import Settings
-from tests.admin_client import PASSWORD, add_account, csrf_of, form_value, log_in
-from tests.conftest import LiveServer, start_server
+from testkit.admin_client import PASSWORD, add_account, csrf_of, form_value, log_in
+from testkit.server import LiveServer, start_server
 
 Fetch = Callable[[TestClient], httpx2.Response]
 PROXY = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.settings import Settings
 from server.site import LiveSite
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
 
 IDENTITY = {"Accept-Encoding": "identity"}
 

@@ -18,8 +18,8 @@ from server.catalog import load_catalog
 from server.i18n import format_size
 from server.settings import Settings
 from server.site import LiveSite, build_site
-from tests.conftest import with_sample_reader
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
+from testkit.server import with_sample_reader
 from tests.test_reader import scanned_pdf
 
 IDENTITY = {"Accept-Encoding": "identity"}

@@ -14,8 +14,8 @@ import pypdfium2 as pdfium
 import pytest
 
 from server.text_extract import extract
-from tests.pdfs import make_pdf
-from tests.text_pdfs import LINK_URL, scanned_pdf, two_column_pdf
+from testkit.pdfs import make_pdf
+from testkit.text_pdfs import LINK_URL, scanned_pdf, two_column_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDES = ROOT / "guides"

@@ -17,7 +17,7 @@ from server.app import create_app
 from server.clock import office_today
 from server.db import DB_NAME
 from server.settings import Settings
-from tests.admin_client import PASSWORD, log_in
+from testkit.admin_client import PASSWORD, log_in
 
 NAVIGATE = {"Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate"}
 

@@ -14,8 +14,8 @@ from server.admin.context import Admin
 from server.app import create_app
 from server.db import DB_NAME, Database
 from server.settings import Settings
-from tests.admin_client import PASSWORD, csrf_of, log_in, refusal_key
-from tests.pdfs import make_pdf
+from testkit.admin_client import PASSWORD, csrf_of, log_in, refusal_key
+from testkit.pdfs import make_pdf
 
 CHECKED_FIRST, CHECKED_LATER = "2025-11-27", "2025-11-30"
 

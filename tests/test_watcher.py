@@ -17,10 +17,10 @@ import pytest
 from server.cli import main as cli_main
 from server.db import DB_NAME
 from server.settings import PROJECT_ROOT
-from tests import bad_pdfs
-from tests.bad_pdfs import javascript_open_action
-from tests.conftest import LiveServer, start_server, with_sample_reader
-from tests.pdfs import make_encrypted_pdf, make_pdf
+from testkit import bad_pdfs
+from testkit.bad_pdfs import javascript_open_action
+from testkit.pdfs import make_encrypted_pdf, make_pdf
+from testkit.server import LiveServer, start_server, with_sample_reader
 
 # Generous: the suite runs on a shared machine. The 2-second figure is measured
 # by the benchmark, not asserted here.

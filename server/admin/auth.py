@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.admin.context import Admin, Refused, check_origin, limited_form, run
+from server.admin.context import LOGIN, Admin, Refused, check_origin, limited_form, run
 from server.admin.sessions import LOGIN_COOKIE
 from server.audit import shorten_address
 
@@ -48,14 +48,7 @@ def auth_routes(admin: Admin) -> list[Route]:
             next=_next_url(request.query_params.get("next")),
             done=request.query_params.get("done", ""),
         )
-        response.set_cookie(
-            LOGIN_COOKIE,
-            cookie,
-            path=admin.root.cookie_path("/admin"),
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-        )
+        admin.cookies.set(response, LOGIN, cookie, request.scope)
         return response
 
     async def login(request: Request) -> Response:
@@ -105,17 +98,14 @@ def auth_routes(admin: Admin) -> list[Route]:
         await run(admin.audit.prune_sign_ins)
         response = admin.redirect(_next_url(form.get("next")))
         admin.set_session_cookie(response, request, cookie)
-        response.delete_cookie(LOGIN_COOKIE, path=admin.root.cookie_path("/admin"))
+        admin.cookies.clear(response, LOGIN, request.scope)
         return response
 
     async def logout(request: Request) -> Response:
         session = await admin.session_of(request)
         if session is None:
             return admin.redirect("/admin/login")
-        try:
-            await admin.checked_form(request, session)
-        except Refused as refused:
-            return admin.refusal(session, refused)
+        await admin.checked_form(request, session)
         await run(admin.sessions.end, session)
         await run(admin.audit.record, session.account, "logout")
         response = admin.redirect("/admin/login?done=logout")

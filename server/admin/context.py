@@ -20,6 +20,7 @@ from starlette.types import Message
 
 from server.accounts import Accounts
 from server.admin.sessions import (
+    LOGIN_COOKIE,
     SESSION_COOKIE,
     LoginThrottle,
     Session,
@@ -28,6 +29,9 @@ from server.admin.sessions import (
 )
 from server.audit import AuditLog
 from server.clock import office_time
+from server.cookies import Cookie, CookiePolicy
+from server.errors import BilangKaryoError
+from server.errors import Refused as Refused  # admin modules import it from here
 from server.feedback import FeedbackStore
 from server.guide_text import linked
 from server.i18n import Messages, format_size
@@ -39,6 +43,9 @@ from server.site import LiveSite
 from server.usage import UsageStore
 
 NO_STORE = {"Cache-Control": "no-store"}
+# The admin's cookies: the signed-in session, and the sign-in form's CSRF pair.
+SESSION = Cookie(SESSION_COOKIE, "/admin", "Strict")
+LOGIN = Cookie(LOGIN_COOKIE, "/admin", "Strict")
 # Form fields other than the file: titles, summaries, sources and the like.
 FORM_OVERHEAD = 256 * 1024
 
@@ -49,20 +56,6 @@ T = TypeVar("T")
 async def run(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Database and disk work runs in a worker thread, off the event loop."""
     return await anyio.to_thread.run_sync(lambda: func(*args, **kwargs))
-
-
-class Refused(Exception):
-    """A request the admin turns down with a page explaining why."""
-
-    def __init__(self, status: int, key: str, detail: str = "") -> None:
-        super().__init__(detail or key)
-        self.status = status
-        self.key = key
-        self.detail = detail
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 @dataclass
@@ -92,6 +85,7 @@ class Admin:
         self.css = self.css_path.read_bytes()
         self.css_url = f"/admin/admin.{hashlib.sha256(self.css).hexdigest()[:10]}.css"
         self.root = self.live.root
+        self.cookies = CookiePolicy(self.root)
         self.env.globals.update(
             # Links start with `admin_url` (the admin under the site's root path), as
             # redirects do (`redirect`); public pages' links with `root`.
@@ -147,39 +141,39 @@ class Admin:
         html = self.env.get_template(template).render(session=session, **context)
         return HTMLResponse(html, status_code=status, headers={**NO_STORE, **(headers or {})})
 
-    def refusal(self, session: Session | None, refused: Refused, **context: Any) -> HTMLResponse:
-        headers = {}
-        if refused.status == 429 and refused.detail.isdigit():
-            headers["Retry-After"] = refused.detail
+    def refusal(
+        self, session: Session | None, refused: BilangKaryoError, **context: Any
+    ) -> HTMLResponse:
+        """The page saying what was refused and why; nothing was changed."""
         return self.page(
-            "admin/refused.html", session, refused.status, headers, refused=refused, **context
+            "admin/refused.html",
+            session,
+            refused.status,
+            refused.headers,
+            refused=refused,
+            **context,
         )
+
+    def refusal_response(self, request: Request, refused: BilangKaryoError) -> Response:
+        """The admin's answer to any refusal raised while handling `request`
+        (see server/error_handler.py), for the account signed in, if any."""
+        return self.refusal(getattr(request.state, "session", None), refused)
 
     def redirect(self, url: str) -> RedirectResponse:
         """See other: `url` is the app's path (`/admin/...`); the public one has the root path."""
         return RedirectResponse(self.root.url(url), status_code=303, headers=NO_STORE)
 
     async def session_of(self, request: Request) -> Session | None:
-        return await run(self.sessions.load, request.cookies.get(SESSION_COOKIE))
+        """The signed-in session, also kept on the request for the page of a refusal."""
+        session = await run(self.sessions.load, request.cookies.get(SESSION_COOKIE))
+        request.state.session = session
+        return session
 
     def set_session_cookie(self, response: Response, request: Request, value: str) -> None:
-        response.set_cookie(
-            SESSION_COOKIE,
-            value,
-            path=self.root.cookie_path("/admin"),
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-        )
+        self.cookies.set(response, SESSION, value, request.scope)
 
     def clear_session_cookie(self, response: Response, request: Request) -> None:
-        response.delete_cookie(
-            SESSION_COOKIE,
-            path=self.root.cookie_path("/admin"),
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-        )
+        self.cookies.clear(response, SESSION, request.scope)
 
     async def checked_form(
         self, request: Request, session: Session, max_body: int = FORM_OVERHEAD
@@ -219,14 +213,12 @@ async def limited_form(request: Request, max_body: int) -> FormData:
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
             if received > max_body:
-                raise BodyTooLarge
+                raise Refused(413, "too_large")  # read no further
         return message
 
     limited = Request(request.scope, counting_receive)
     try:
         return await limited.form(max_files=4, max_fields=64, max_part_size=FORM_OVERHEAD)
-    except BodyTooLarge:
-        raise Refused(413, "too_large") from None
     except (HTTPException, MultiPartException) as exc:
         # Too many fields or files, a part over its limit, or a body that is not a form.
         detail = exc.detail if isinstance(exc, HTTPException) else exc.message
@@ -234,3 +226,23 @@ async def limited_form(request: Request, max_body: int) -> FormData:
 
 
 Handler = Callable[[Request, Session], Awaitable[Response]]
+
+
+def staff(admin: Admin, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """Only for a signed-in account; checked before any request body is read.
+
+    A refusal the handler raises is answered by the admin's refusal page, for that
+    account (server/error_handler.py).
+    """
+
+    async def endpoint(request: Request) -> Response:
+        session = await admin.session_of(request)
+        if session is None and request.method != "GET":
+            # A change sent with a forged, expired or signed-out session: say so,
+            # rather than drop the form on the sign-in page without a word.
+            raise Refused(401, "session_ended")
+        if session is None:
+            return admin.redirect(f"/admin/login?next={request.url.path}")
+        return await handler(request, session)
+
+    return endpoint

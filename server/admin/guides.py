@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,7 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.admin.context import Admin, Refused, run
+from server.admin.context import FORM_OVERHEAD, Admin, Handler, Refused, run
+from server.admin.context import staff as staff  # notices, records, texts, feedback use it
 from server.admin.sessions import Session
 from server.catalog_file import GuideEntry
 from server.clock import office_today
@@ -28,8 +29,6 @@ from server.versions import Version
 
 DONE_KEYS = ("published", "added", "edited", "rolled_back", "retired", "restored", "reordered")
 
-Handler = Callable[[Request, Session], Awaitable[Response]]
-
 
 @dataclass(frozen=True)
 class GuideStatus:
@@ -42,25 +41,6 @@ class GuideStatus:
     retired: bool
     in_catalog: bool
     current: dict[str, Version | None]
-
-
-def staff(admin: Admin, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """Only for a signed-in account; checked before any request body is read."""
-
-    async def endpoint(request: Request) -> Response:
-        session = await admin.session_of(request)
-        if session is None and request.method != "GET":
-            # A change sent with a forged, expired or signed-out session: say so,
-            # rather than drop the form on the sign-in page without a word.
-            return admin.refusal(None, Refused(401, "session_ended"))
-        if session is None:
-            return admin.redirect(f"/admin/login?next={request.url.path}")
-        try:
-            return await handler(request, session)
-        except Refused as refused:
-            return admin.refusal(session, refused)
-
-    return endpoint
 
 
 def guide_statuses(admin: Admin) -> list[GuideStatus]:
@@ -147,8 +127,52 @@ def _upload(form: FormData, name: str) -> UploadFile | None:
     return None
 
 
-def guide_routes(admin: Admin) -> list[Route]:
-    async def guides(request: Request, session: Session) -> Response:
+# The changes a POST may make to a guide: the form in, the publisher's change done.
+Action = Callable[[Request, Session, FormData], None]
+
+
+class GuidePages:
+    """The admin's pages for the guides: each handler a method, each change an action."""
+
+    def __init__(self, admin: Admin) -> None:
+        self.admin = admin
+
+    def routes(self) -> list[Route]:
+        admin = self.admin
+        upload_limit = admin.max_bytes + FORM_OVERHEAD
+        return [
+            Route("/", staff(admin, self.guides)),
+            Route(
+                "/reorder", staff(admin, self.change(self.reorder, "reordered")), methods=["POST"]
+            ),
+            Route("/guides/new", staff(admin, self.new_guide), methods=["GET", "POST"]),
+            Route("/guides/{slug}", staff(admin, self.show)),
+            Route(
+                "/guides/{slug}/upload",
+                staff(admin, self.change(self.upload, "published", upload_limit)),
+                methods=["POST"],
+            ),
+            Route(
+                "/guides/{slug}/edit",
+                staff(admin, self.change(self.edit, "edited")),
+                methods=["POST"],
+            ),
+            Route(
+                "/guides/{slug}/rollback",
+                staff(admin, self.change(self.rollback, "rolled_back")),
+                methods=["POST"],
+            ),
+            Route(
+                "/guides/{slug}/retire",
+                staff(admin, self.change(self.retire, _retire_done)),
+                methods=["POST"],
+            ),
+        ]
+
+    # Pages -----------------------------------------------------------------
+
+    async def guides(self, request: Request, session: Session) -> Response:
+        admin = self.admin
         statuses = await run(guide_statuses, admin)
         return admin.page(
             "admin/guides.html",
@@ -161,9 +185,18 @@ def guide_routes(admin: Admin) -> list[Route]:
             last_error=admin.live.status.last_error,
         )
 
+    async def show(self, request: Request, session: Session) -> Response:
+        return await self.guide_page(request, session)
+
     async def guide_page(
-        request: Request, session: Session, status: int = 200, error: PublishError | None = None
+        self,
+        request: Request,
+        session: Session,
+        status: int = 200,
+        error: PublishError | None = None,
     ) -> Response:
+        """One guide's page; after a refused change, with what was refused and why."""
+        admin = self.admin
         slug = request.path_params["slug"]
         statuses = await run(guide_statuses, admin)
         guide = next((s for s in statuses if s.slug == slug), None)
@@ -184,81 +217,17 @@ def guide_routes(admin: Admin) -> list[Route]:
             max_mb=admin.settings.max_upload_mb,
         )
 
-    async def show(request: Request, session: Session) -> Response:
-        return await guide_page(request, session)
-
-    def change(
-        action: Callable[[Request, Session, FormData], Any], done: str | Callable[[FormData], str],
-        max_body: int | None = None,
-    ) -> Handler:  # fmt: skip
-        """A POST that changes a guide: CSRF first, then the change, then back to the page."""
-
-        async def handler(request: Request, session: Session) -> Response:
-            slug = request.path_params.get("slug")
-            limit = max_body or 256 * 1024
-            form = await admin.checked_form(request, session, limit)
-            try:
-                await run(action, request, session, form)
-            except PublishError as exc:
-                if slug is None:
-                    raise Refused(exc.status, exc.key, exc.detail) from None
-                return await guide_page(request, session, exc.status, exc)
-            finally:
-                await form.close()
-            key = done(form) if callable(done) else done
-            target = f"/admin/guides/{slug}" if slug else "/admin/"
-            return admin.redirect(f"{target}?done={key}")
-
-        return handler
-
-    def upload(request: Request, session: Session, form: FormData) -> None:
-        file = _upload(form, "file")
-        if file is None:
-            raise PublishError("no_file", "choose a PDF file to upload")
-        lang = str(form.get("lang") or "")
-        texts = texts_from(form, require_all=False)
-        extra = GuideTexts(last_checked=texts.last_checked) if texts.last_checked else None
-        slug = request.path_params["slug"]
-        admin.publisher.publish(slug, lang, file.file, session.account, extra)
-
-    def edit(request: Request, session: Session, form: FormData) -> None:
-        texts = texts_from(form, require_all=True)
-        admin.publisher.edit(request.path_params["slug"], session.account, texts)
-
-    def rollback(request: Request, session: Session, form: FormData) -> None:
-        raw = str(form.get("version") or "")
-        if not raw.isdigit():
-            raise PublishError("no_version", f"no version {raw!r}")
-        lang = str(form.get("lang") or "") or None
-        admin.publisher.rollback(
-            request.path_params["slug"], session.account, to=int(raw), lang=lang
-        )
-
-    def retire(request: Request, session: Session, form: FormData) -> None:
-        retired = form.get("retired") == "1"
-        if retired and form.get("confirm") != "1":
-            raise PublishError("confirm_retire", "tick the box to confirm")
-        admin.publisher.set_retired(request.path_params["slug"], session.account, retired)
-
-    def reorder(request: Request, session: Session, form: FormData) -> None:
-        orders = {}
-        for key, value in form.multi_items():
-            if key.startswith("order_") and isinstance(value, str):
-                try:
-                    orders[key.removeprefix("order_")] = int(value)
-                except ValueError:
-                    raise Refused(400, "bad_order") from None
-        admin.publisher.reorder(session.account, orders)
-
-    async def new_guide(request: Request, session: Session) -> Response:
+    async def new_guide(self, request: Request, session: Session) -> Response:
+        admin = self.admin
         if request.method == "GET":
             return admin.page("admin/new.html", session, form={}, error=None,
                               max_mb=admin.settings.max_upload_mb)  # fmt: skip
-        form = await admin.checked_form(request, session, 2 * admin.max_bytes + 256 * 1024)
+        form = await admin.checked_form(request, session, 2 * admin.max_bytes + FORM_OVERHEAD)
         try:
             slug = str(form.get("slug") or "").strip()
             await run(_add_guide, admin, slug, session, form)
         except PublishError as exc:
+            # The form again, with what was typed, so that nothing is lost.
             values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
             return admin.page("admin/new.html", session, exc.status, form=values, error=exc,
                               max_mb=admin.settings.max_upload_mb)  # fmt: skip
@@ -266,28 +235,80 @@ def guide_routes(admin: Admin) -> list[Route]:
             await form.close()
         return admin.redirect(f"/admin/guides/{slug}?done=added")
 
-    def retire_done(form: FormData) -> str:
-        return "retired" if form.get("retired") == "1" else "restored"
+    # Changes ---------------------------------------------------------------
 
-    upload_limit = admin.max_bytes + 256 * 1024
-    return [
-        Route("/", staff(admin, guides)),
-        Route("/reorder", staff(admin, change(reorder, "reordered")), methods=["POST"]),
-        Route("/guides/new", staff(admin, new_guide), methods=["GET", "POST"]),
-        Route("/guides/{slug}", staff(admin, show)),
-        Route(
-            "/guides/{slug}/upload",
-            staff(admin, change(upload, "published", upload_limit)),
-            methods=["POST"],
-        ),
-        Route("/guides/{slug}/edit", staff(admin, change(edit, "edited")), methods=["POST"]),
-        Route(
-            "/guides/{slug}/rollback",
-            staff(admin, change(rollback, "rolled_back")),
-            methods=["POST"],
-        ),
-        Route("/guides/{slug}/retire", staff(admin, change(retire, retire_done)), methods=["POST"]),
-    ]
+    def change(
+        self, action: Action, done: str | Callable[[FormData], str], max_body: int = FORM_OVERHEAD
+    ) -> Handler:
+        """A POST that changes a guide: CSRF first, then the change, then back to the page.
+
+        A refused change to one guide shows that guide's page with the reason; any other
+        refusal is answered by the admin's refusal page (server/error_handler.py).
+        """
+
+        async def handler(request: Request, session: Session) -> Response:
+            slug = request.path_params.get("slug")
+            form = await self.admin.checked_form(request, session, max_body)
+            try:
+                await run(action, request, session, form)
+            except PublishError as exc:
+                if slug is None:
+                    raise
+                return await self.guide_page(request, session, exc.status, exc)
+            finally:
+                await form.close()
+            key = done(form) if callable(done) else done
+            target = f"/admin/guides/{slug}" if slug else "/admin/"
+            return self.admin.redirect(f"{target}?done={key}")
+
+        return handler
+
+    def upload(self, request: Request, session: Session, form: FormData) -> None:
+        file = _upload(form, "file")
+        if file is None:
+            raise PublishError("no_file", "choose a PDF file to upload")
+        lang = str(form.get("lang") or "")
+        texts = texts_from(form, require_all=False)
+        extra = GuideTexts(last_checked=texts.last_checked) if texts.last_checked else None
+        slug = request.path_params["slug"]
+        self.admin.publisher.publish(slug, lang, file.file, session.account, extra)
+
+    def edit(self, request: Request, session: Session, form: FormData) -> None:
+        texts = texts_from(form, require_all=True)
+        self.admin.publisher.edit(request.path_params["slug"], session.account, texts)
+
+    def rollback(self, request: Request, session: Session, form: FormData) -> None:
+        raw = str(form.get("version") or "")
+        if not raw.isdigit():
+            raise PublishError("no_version", f"no version {raw!r}")
+        lang = str(form.get("lang") or "") or None
+        self.admin.publisher.rollback(
+            request.path_params["slug"], session.account, to=int(raw), lang=lang
+        )
+
+    def retire(self, request: Request, session: Session, form: FormData) -> None:
+        retired = form.get("retired") == "1"
+        if retired and form.get("confirm") != "1":
+            raise PublishError("confirm_retire", "tick the box to confirm")
+        self.admin.publisher.set_retired(request.path_params["slug"], session.account, retired)
+
+    def reorder(self, request: Request, session: Session, form: FormData) -> None:
+        orders = {}
+        for key, value in form.multi_items():
+            if key.startswith("order_") and isinstance(value, str):
+                try:
+                    orders[key.removeprefix("order_")] = int(value)
+                except ValueError:
+                    raise Refused(400, "bad_order") from None
+        self.admin.publisher.reorder(session.account, orders)
+
+
+def guide_routes(admin: Admin) -> list[Route]:
+    return GuidePages(admin).routes()
+
+
+def _retire_done(form: FormData) -> str:
+    return "retired" if form.get("retired") == "1" else "restored"
 
 
 def _add_guide(admin: Admin, slug: str, session: Session, form: FormData) -> None:

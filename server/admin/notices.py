@@ -8,8 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.admin.context import Admin, run
-from server.admin.guides import staff
+from server.admin.context import Admin, run, staff
 from server.admin.sessions import Session
 from server.clock import office_zone
 from server.notices import MAX_CHARS, MAX_SHOWN, NoticeError, parse_local_time, shown

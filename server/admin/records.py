@@ -8,8 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.admin.context import NO_STORE, Admin, run
-from server.admin.guides import staff
+from server.admin.context import NO_STORE, Admin, run, staff
 from server.admin.sessions import Session
 from server.audit import ACTIONS, AuditFilter, audit_csv
 from server.clock import office_today

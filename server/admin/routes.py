@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.accounts import Accounts
 from server.admin.auth import auth_routes
-from server.admin.context import NO_STORE, Admin, Refused
+from server.admin.context import NO_STORE, Admin
 from server.admin.feedback import feedback_routes
 from server.admin.guides import guide_routes
 from server.admin.notices import notice_routes
@@ -98,10 +98,7 @@ class DatabaseGuard:
             if problem is None or started or scope["type"] != "http":
                 raise
             log.error("admin: %s", problem)
-            refused = Refused(503, problem.key, str(problem))
-            response = self.admin.refusal(None, refused)
-            response.headers["Retry-After"] = "60"
-            await response(scope, receive, send)
+            await self.admin.refusal(None, problem)(scope, receive, send)
 
 
 def admin_routes(admin: Admin) -> list[BaseRoute]:

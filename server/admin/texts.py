@@ -6,10 +6,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.admin.context import Admin, Refused, run
-from server.admin.guides import staff
+from server.admin.context import Admin, Refused, run, staff
 from server.admin.sessions import Session
-from server.guide_text import GuideText, TextError, TextStore, sections
+from server.guide_text import GuideText, TextStore, sections
 
 
 def text_routes(admin: Admin) -> list[Route]:
@@ -48,10 +47,7 @@ def text_routes(admin: Admin) -> list[Route]:
         form = await admin.checked_form(request, session, 16 * 1024)
         await form.close()
         slug, lang, sha256, texts = await run(current, request)
-        try:
-            await run(texts.approve, sha256, session.account)
-        except TextError as exc:
-            raise Refused(409, "text_not_waiting", str(exc)) from None
+        await run(texts.approve, sha256, session.account)  # refused: TextError, 409
         await run(
             admin.audit.record,
             session.account,

@@ -9,9 +9,9 @@ import pytest
 from playwright.sync_api import Browser as Chromium
 from playwright.sync_api import Playwright, expect, sync_playwright
 
-from tests.browser.harness import WAIT_MS, Browser, browser_on
+from testkit.browser import WAIT_MS, Browser, browser_on
+from testkit.server import LiveServer
 from tests.browser.visitor import Visitors, plain_chromium
-from tests.conftest import LiveServer
 
 # Assertions wait as long as everything else: CI machines are shared and slow.
 expect.set_options(timeout=WAIT_MS)

@@ -8,7 +8,7 @@ import urllib.request
 from html.parser import HTMLParser
 
 from server.languages import Languages, shipped_languages
-from tests.browser.harness import catalog
+from testkit.browser import catalog
 
 # Paths that are not pages an applicant reads: files, assets, the admin, machine endpoints.
 _NOT_PAGES = ("/files/", "/static/", "/admin", "/api/", "/qr.", "/sw.js", "/healthz")

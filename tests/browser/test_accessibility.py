@@ -14,10 +14,10 @@ from typing import Literal
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from testkit.server import LiveServer
 from tests.browser import a11y
 from tests.browser.site_pages import public_pages
 from tests.browser.visitor import Visitors
-from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
 

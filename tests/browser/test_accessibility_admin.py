@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.admin_client import add_account
+from testkit.admin_client import add_account
+from testkit.pdfs import make_pdf
+from testkit.server import LiveServer
 from tests.browser import a11y
 from tests.browser.visitor import Visitor, Visitors
-from tests.conftest import LiveServer
-from tests.pdfs import make_pdf
 
 pytestmark = pytest.mark.browser
 

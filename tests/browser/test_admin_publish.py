@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Playwright, expect
 
-from tests.admin_client import add_account
-from tests.browser.harness import (
+from testkit.admin_client import add_account
+from testkit.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     WAIT_MS,
@@ -21,8 +21,8 @@ from tests.browser.harness import (
     open_guide,
     wait_for_control,
 )
-from tests.conftest import LiveServer, wait_for_reader_pages
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
+from testkit.server import LiveServer, wait_for_reader_pages
 
 pytestmark = pytest.mark.browser
 

@@ -13,21 +13,21 @@ import pytest
 from playwright.sync_api import expect
 
 from server.office import load_office
-from tests.browser.harness import (
+from testkit.browser import (
     SAVED,
     Browser,
     cached_urls,
     fetch_in_page,
     wait_for_control,
 )
-from tests.browser.test_usage import reported, wait_for_report
-from tests.conftest import (
+from testkit.server import (
     SAMPLE_GUIDES,
     LiveServer,
     start_again,
     start_server,
     with_sample_reader,
 )
+from tests.browser.test_usage import reported, wait_for_report
 from tests.nginx_proxy import EXAMPLE_ROOT, nginx_in_front
 
 pytestmark = pytest.mark.browser

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
-from tests.browser.harness import SAVED, Browser, cached_urls, wait_for_control
-from tests.conftest import LiveServer
+from testkit.browser import SAVED, Browser, cached_urls, wait_for_control
+from testkit.server import LiveServer
 
 pytestmark = pytest.mark.browser
 

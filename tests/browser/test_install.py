@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.harness import Browser, wait_for_control
-from tests.conftest import LiveServer
+from testkit.browser import Browser, wait_for_control
+from testkit.server import LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -12,12 +12,12 @@ from playwright.sync_api import Browser as Chromium
 from playwright.sync_api import Page, expect
 
 from server.office import load_office
+from testkit.browser import Browser, catalog, wait_for_control
+from testkit.server import LiveServer, start_server, with_sample_reader
 from tests.arabic_site import NOT_TRANSLATED, OFFLINE_TITLE, TAGLINE, write_arabic_office
 from tests.browser import a11y
-from tests.browser.harness import Browser, catalog, wait_for_control
 from tests.browser.site_pages import known_pages
 from tests.browser.visitor import Visitors
-from tests.conftest import LiveServer, start_server, with_sample_reader
 
 pytestmark = pytest.mark.browser
 

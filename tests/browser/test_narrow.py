@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.admin_client import add_account
+from testkit.admin_client import add_account
+from testkit.server import LiveServer
 from tests.browser.narrow import NARROW, broken_words, overflow
 from tests.browser.site_pages import public_pages
 from tests.browser.test_accessibility_admin import PASSWORD, sign_in
 from tests.browser.visitor import Visitors
-from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
 

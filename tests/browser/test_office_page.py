@@ -21,9 +21,9 @@ from server.i18n import load_messages
 from server.office import load_office
 from server.office_page import place_hours
 from server.settings import PROJECT_ROOT, PWA_DIR
+from testkit.browser import Browser, browser_on, wait_for_control
+from testkit.server import LiveServer, start_server, with_sample_reader
 from tests.browser import a11y
-from tests.browser.harness import Browser, browser_on, wait_for_control
-from tests.conftest import LiveServer, start_server, with_sample_reader
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Playwright, Request, expect
 
 from server.i18n import format_size
-from tests.browser.harness import (
+from testkit.browser import (
     SAVED,
     Browser,
     answer_whatsapp_here,
@@ -26,7 +26,7 @@ from tests.browser.harness import (
     wait_for_control,
     wait_for_guide,
 )
-from tests.conftest import LiveServer
+from testkit.server import LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -1,5 +1,5 @@
 """The printed poster and counter cards, as chromium prints them: sizes, contents, and whether a
-phone's camera preview decodes the poster's QR code from across the room (tests/camera.py)."""
+phone's camera preview decodes the poster's QR code from across the room (testkit/camera.py)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,12 @@ from PIL import Image
 from playwright.sync_api import Browser as Chromium
 
 from server.office import load_office
-from tests.browser.harness import catalog
-from tests.camera import decodes
-from tests.conftest import SAMPLE_OFFICE, LiveServer
+from testkit.browser import catalog
+from testkit.camera import DPI, decodes, modules_of
+from testkit.server import SAMPLE_OFFICE, LiveServer
 
 pytestmark = pytest.mark.browser
 
-DPI = 300
 A4_PT, A6_PT = (595.3, 841.9), (297.6, 419.5)
 
 
@@ -46,14 +45,6 @@ def text_of(document: pdfium.PdfDocument, index: int = 0) -> str:
     finally:
         textpage.close()
     return " ".join(text.split())
-
-
-def modules_of(url: str) -> int:
-    """Modules across the symbol (without its quiet zone) that the site's QR code has."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
-    code.add_data(url)
-    code.make(fit=True)
-    return len(code.get_matrix())
 
 
 def paper_size(document: pdfium.PdfDocument) -> tuple[float, float]:

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, Response, expect
 
 from server.i18n import format_size
-from tests.browser.harness import (
+from testkit.browser import (
     SAVED,
     WAIT_MS,
     Browser,
@@ -18,7 +18,7 @@ from tests.browser.harness import (
     saved_size,
     wait_for_control,
 )
-from tests.conftest import LiveServer
+from testkit.server import LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.harness import Browser, wait_for_control
-from tests.conftest import LiveServer
+from testkit.browser import Browser, wait_for_control
+from testkit.server import LiveServer
 
 pytestmark = pytest.mark.browser
 

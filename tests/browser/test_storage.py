@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.harness import (
+from testkit.browser import (
     SAVED,
     Browser,
     cached_urls,
@@ -17,7 +17,7 @@ from tests.browser.harness import (
     open_guide,
     wait_for_control,
 )
-from tests.conftest import LiveServer
+from testkit.server import LiveServer
 
 pytestmark = pytest.mark.browser
 

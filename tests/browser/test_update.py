@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Frame, expect
 
-from tests.browser.harness import (
+from testkit.browser import (
     SAVED,
     Browser,
     accept_update,
@@ -21,8 +21,8 @@ from tests.browser.harness import (
     parts_of,
     wait_for_control,
 )
-from tests.conftest import LiveServer, start_again, wait_for_reader_pages
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
+from testkit.server import LiveServer, start_again, wait_for_reader_pages
 
 pytestmark = pytest.mark.browser
 

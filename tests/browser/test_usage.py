@@ -16,8 +16,8 @@ from playwright.sync_api import Playwright, expect
 
 from server.clock import office_today
 from server.db import DB_NAME
-from tests.admin_client import add_account, log_in
-from tests.browser.harness import (
+from testkit.admin_client import add_account, log_in
+from testkit.browser import (
     SAVED,
     WAIT_MS,
     Browser,
@@ -26,7 +26,7 @@ from tests.browser.harness import (
     cached_urls,
     wait_for_control,
 )
-from tests.conftest import LiveServer, start_again
+from testkit.server import LiveServer, start_again
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ from typing import Any
 from playwright.sync_api import Browser as Chromium
 from playwright.sync_api import BrowserContext, Page, Playwright, expect
 
-from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, SAVED, WAIT_MS, Problems
+from testkit.browser import CHROMIUM, CHROMIUM_ARGS, SAVED, WAIT_MS, Problems
 
 PHONE = {"width": 360, "height": 740}
 

@@ -14,7 +14,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from tests.pdfs import make_pdf
+from testkit.pdfs import make_pdf
 
 
 def _name(value: str) -> NameObject:

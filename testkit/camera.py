@@ -22,7 +22,12 @@ from __future__ import annotations
 import math
 import random
 
+import qrcode
+import qrcode.constants
 from PIL import Image, ImageChops, ImageFilter
+
+# The resolution the printed poster is rendered at before the camera "sees" it.
+DPI = 300
 
 HORIZONTAL_FOV_DEGREES = 69.4
 BLUR_PX = 0.5
@@ -102,3 +107,11 @@ def farthest_decode(
             break  # the first failure beyond a success: farther only gets worse
         distance = round(distance + step_m, 2)
     return best
+
+
+def modules_of(url: str) -> int:
+    """Modules across the symbol (without its quiet zone) that the site's QR code has."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    code.add_data(url)
+    code.make(fit=True)
+    return len(code.get_matrix())

@@ -28,8 +28,8 @@ from playwright.sync_api import (
     expect,
 )
 
-from bench.proxy import CountingProxy
-from tests.conftest import wait_for_reader_pages
+from testkit.proxy import CountingProxy
+from testkit.server import wait_for_reader_pages
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
