@@ -103,11 +103,20 @@ class Running:
         raise ServerError(f"{self.name} was not ready within {timeout}s:\n{self.log()}")
 
 
-def _launch(name: str, argv: list[str], port: int, log_path: Path, env: dict[str, str]) -> Running:
+def _launch(
+    name: str,
+    argv: list[str],
+    port: int,
+    log_path: Path,
+    env: dict[str, str],
+    source: Path = PROJECT_ROOT,
+) -> Running:
+    """Start `argv` in `source`: `python -m` imports the `server` and `bench` packages found
+    there, so another checkout of the project (an older commit) can be measured alike."""
     with log_path.open("ab") as log_file:  # the child keeps its own handle
         started = time.monotonic()
         process = subprocess.Popen(
-            argv, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT
+            argv, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=source
         )
     return Running(name, process, port, log_path, started)
 
@@ -121,6 +130,7 @@ def start_ours(
     watch: bool = True,
     ready: Callable[[Response], bool] | None = None,
     timeout: float = 120,
+    source: Path = PROJECT_ROOT,
 ) -> tuple[Running, float]:
     """`bilang-karyo serve` as deployed (uvicorn, uvloop, httptools, no access log).
 
@@ -151,13 +161,18 @@ def start_ours(
     if not watch:
         argv.append("--no-watch")
     env = {k: v for k, v in os.environ.items() if not k.startswith("BILANG_KARYO_")}
-    server = _launch(f"bilang-karyo ({workers} worker(s))", argv, port, log_path, env)
+    server = _launch(f"bilang-karyo ({workers} worker(s))", argv, port, log_path, env, source)
     seconds = server.wait_until("/healthz", ready or (lambda r: r.status > 0), timeout)
     return server, seconds
 
 
 def _start_uvicorn_app(
-    name: str, factory: str, env: dict[str, str], log_path: Path, workers: int = 1
+    name: str,
+    factory: str,
+    env: dict[str, str],
+    log_path: Path,
+    workers: int = 1,
+    source: Path = PROJECT_ROOT,
 ) -> Running:
     """An app of the bench's own under the same uvicorn, loop and protocol class as ours."""
     port = free_port()
@@ -184,7 +199,7 @@ def _start_uvicorn_app(
         "--workers",
         str(workers),
     ]
-    server = _launch(name, argv, port, log_path, {**os.environ, **env})
+    server = _launch(name, argv, port, log_path, {**os.environ, **env}, source)
     server.wait_until("/", lambda r: r.status > 0, timeout=60)
     return server
 
@@ -199,14 +214,18 @@ def start_naive(root: Path, log_path: Path) -> Running:
     )
 
 
-def start_floor(root: Path, log_path: Path, workers: int = 1) -> Running:
-    """The trivial ASGI app that answers our bytes from a dict (bench/floor_app.py)."""
+def start_floor(
+    root: Path, log_path: Path, workers: int = 1, source: Path = PROJECT_ROOT
+) -> Running:
+    """The trivial ASGI app that answers our bytes from a dict (bench/floor_app.py), under
+    the protocol class of the checkout in `source`."""
     return _start_uvicorn_app(
         "uvicorn floor",
         "bench.floor_app:create_app",
         {"BENCH_FLOOR_ROOT": str(root)},
         log_path,
         workers,
+        source,
     )
 
 

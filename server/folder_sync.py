@@ -23,12 +23,12 @@ class FolderSync:
         self.publisher = publisher
         self.status = status or ReloadStatus()
 
-    def refresh(self, derive: bool = True) -> bool:
+    def refresh(self, render: bool = True) -> bool:
         """Finish any half-done change, record files dropped into guides/, then hand the
         catalog to the site (built only if it changed); True when the site was built anew.
 
-        A dropped file's text and pages are made before it goes live; without `derive`
-        (the server starting, which must answer soon) the site makes them after.
+        A dropped file's text and pages are made before it goes live; without `render`
+        (the server starting, which must answer soon) the site makes the pages after.
 
         Nothing here may stop the watcher or the server's start: a locked or damaged
         database, a full disk, a hostile file are reported (`/healthz`: "degraded",
@@ -38,16 +38,16 @@ class FolderSync:
             with self.publisher.lock.held():
                 try:
                     self.publisher.journal.recover()
-                    self._sync(derive)
+                    self._sync(render)
                 except Exception as exc:
                     self._report(exc, "guides/ not recorded as versions yet")
                 else:
                     self.status.clear("guides_sync")
                     self.status.clear("database")
-                return self.publisher.show(derive)
+                return self.publisher.show(render)
         except Exception as exc:
             self._report(exc, "guides/ not synchronised")
-            return self.publisher.show(derive)
+            return self.publisher.show(render)
 
     def _report(self, exc: Exception, what: str) -> None:
         problem = self.publisher.db.problem(exc)
@@ -65,7 +65,7 @@ class FolderSync:
         with self.publisher.lock.held():
             return self._sync()
 
-    def _sync(self, derive: bool = True) -> list[Outcome]:
+    def _sync(self, render: bool = True) -> list[Outcome]:
         outcomes: list[Outcome] = []
         try:
             entries = self.publisher.entries()
@@ -75,13 +75,13 @@ class FolderSync:
         owners = {name: (e.slug, lang) for e in entries for lang, name in e.files.items()}
         latest = self.publisher.versions.latest()  # one query for every file
         for path in sorted(self.publisher.guides_dir.glob("*.pdf")):
-            owner = owners.get(path.name) or dropped_owner(path.name)
+            owner = owners.get(path.name) or dropped_owner(path.name, self.publisher.languages)
             if owner is None or not self._is_own_file(path):
                 continue
             slug, lang = owner
             try:
                 outcome = self.publisher.record_folder_file(
-                    slug, lang, path, latest.get(owner), derive
+                    slug, lang, path, latest.get(owner), render=render
                 )
             except (OSError, PublishError) as exc:
                 log.warning("%s: not recorded yet: %s", path.name, exc)

@@ -32,6 +32,7 @@ from server.journal import (
     Journal,
     checkpoint,
 )
+from server.languages import Languages, shipped_languages
 from server.publish_checks import (
     DEFAULT_MAX_BYTES,
     GuideTexts,
@@ -75,8 +76,11 @@ class Publisher:
         max_bytes: int = DEFAULT_MAX_BYTES,
         site: LiveSite | None = None,
         render_progress: Callable[[str, int, int], None] | None = None,
+        languages: Languages | None = None,
     ) -> None:
         self.guides_dir = guides_dir
+        # The languages a guide's file may be in (server/languages.py).
+        self.languages = languages or shipped_languages()
         self.db = db or open_records(data_dir)
         self.store = files or open_files(data_dir)
         self.versions = self.db.versions
@@ -111,7 +115,7 @@ class Publisher:
     def entries(self) -> list[GuideEntry]:
         path = self.guides_dir / CATALOG_NAME
         try:
-            return parse_catalog(self.catalog_text(), path)
+            return parse_catalog(self.catalog_text(), path, self.languages)
         except CatalogError as exc:
             raise PublishError(
                 "catalog_broken", f"{exc}; fix catalog.toml before publishing"
@@ -132,7 +136,7 @@ class Publisher:
     ) -> Outcome:
         """A new version of one language of a guide; with `texts`, may add the guide."""
         check_slug(slug)
-        check_lang(lang)
+        check_lang(lang, self.languages)
         data = read_limited(source, self.max_bytes)
         digest = sha256_hex(data)
         pages = self.check(data, digest)
@@ -194,7 +198,7 @@ class Publisher:
             history = self.versions.history(slug)
             if not history:
                 raise PublishError("no_history", f"guide {slug!r} has no recorded versions")
-            target = rollback_target(slug, history, to, lang)
+            target = rollback_target(slug, history, to, lang, self.languages)
             lang = target.lang
             entries = self.entries()
             entry = next((e for e in entries if e.slug == slug), None)
@@ -308,13 +312,14 @@ class Publisher:
         path: Path,
         current: Version | None,
         derive: bool = True,
+        render: bool = True,
     ) -> Outcome | None:
         """Record a PDF that is in guides/ but not yet a version, as the folder's publish.
 
         The file stays as it is (a copy may still be going on); `None` when it is
-        already the `current` version. `derive`: make its text and pages before it goes
-        live; not so for a file kept only to be restorable, nor at start-up (the site
-        makes them in the background). Call with the lock held.
+        already the `current` version. `derive`: make its text and (with `render`) its
+        pages before it goes live; not so for a file kept only to be restorable. At
+        start-up the site makes the pages in the background. Call with the lock held.
         """
         if path.stat().st_size > self.max_bytes:
             raise too_large(self.max_bytes)
@@ -326,7 +331,7 @@ class Publisher:
             raise PublishError("pdf_incomplete", "the file changed while it was read")
         pages = self.check(data, digest)
         if derive:
-            self.derive(digest, data, f"{slug}.{lang}")
+            self.derive(digest, data, f"{slug}.{lang}", render)
         self.store.put(data, digest)
         old = current.sha256 if current else ""
         version = _new_version(
@@ -362,10 +367,13 @@ class Publisher:
         self.files.known[sha256] = pages
         return pages
 
-    def derive(self, sha256: str, data: bytes, name: str = "") -> None:
+    def derive(self, sha256: str, data: bytes, name: str = "", render: bool = True) -> None:
         """What the site shows of a version besides its PDF: its text version and its reader
-        pages, made before the version goes live (each once: both stores are by content)."""
+        pages, made before the version goes live (each once: both stores are by content).
+        Without `render`, the site's queue makes the pages in the background."""
         self.make_text(sha256, data)
+        if not render:
+            return
         progress = self.render_progress
 
         def report(done: int, total: int) -> None:
@@ -399,7 +407,8 @@ class Publisher:
     def show(self, derive: bool = True) -> bool:
         """Hand the catalog, as guides/ holds it now, to the live site; True when the site
         was built anew. Call with the lock held, so that it is the catalog just written.
-        `derive`: as for `record_folder_file`."""
+        `derive`: make the text and pages of a file not stored yet (not at start-up: the
+        site makes them in the background)."""
         site = self.site
         if site is None:
             return False
@@ -407,7 +416,7 @@ class Publisher:
         # rest served; later, any bad file keeps the last good catalog serving.
         skipped: list[str] | None = None if site.loaded else []
         try:
-            catalog = load_catalog(self.guides_dir, self.files, skipped)
+            catalog = load_catalog(self.guides_dir, self.files, skipped, self.languages)
             self._store_unstored(catalog, derive)
         except Exception as exc:
             site.refuse(exc)
@@ -450,7 +459,7 @@ class Publisher:
 
     def _checked_text(self, entries: list[GuideEntry], header: str) -> str:
         try:
-            return render_checked(entries, header, self.guides_dir / CATALOG_NAME)
+            return render_checked(entries, header, self.guides_dir / CATALOG_NAME, self.languages)
         except CatalogError as exc:
             raise PublishError("bad_texts", str(exc)) from None
 

@@ -16,6 +16,7 @@ WORK_LOG_ENV = "BILANG_KARYO_WORK_LOG"
 
 # In this process: step -> how many times it ran.
 counts: Counter[str] = Counter()
+# Steps are noted from request threads, the watcher's thread and the background renders.
 _lock = threading.Lock()
 
 

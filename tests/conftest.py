@@ -14,7 +14,6 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.folder_sync import FolderSync
 from server.settings import Settings
 from testkit.postgres import (
     PostgresCluster,
@@ -86,13 +85,6 @@ def _close_postgres_pools() -> Iterator[None]:
 def database_url(postgres: PostgresCluster) -> str:
     """A fresh, empty PostgreSQL database for one test."""
     return postgres.new_database()
-
-
-def refresh_guides(client: TestClient) -> bool:
-    """What the app's watcher does once Tikkim has copied files into guides/: record them
-    as versions and hand the catalog to the site; True when the site was built anew."""
-    folder: FolderSync = client.app.fallback.state.folder  # type: ignore[attr-defined]
-    return folder.refresh()
 
 
 @pytest.fixture

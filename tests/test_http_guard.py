@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
+from collections.abc import Iterable
+from typing import Any
 
 import httpx2
 import pytest
+from starlette.types import Receive, Scope, Send
+from uvicorn.config import Config
+from uvicorn.server import ServerState
 
-from server.http_guard import HEAD_TIMEOUT_SECONDS, KEEP_ALIVE_SECONDS
+from server.http_guard import HEAD_TIMEOUT_SECONDS, KEEP_ALIVE_SECONDS, GuardedHttpToolsProtocol
 from testkit.server import LiveServer
 from tests.process_memory import PeakRss, rss_bytes
 
@@ -117,3 +123,113 @@ def test_an_idle_keep_alive_connection_is_closed(live_server: LiveServer) -> Non
         while sock.recv(4096):
             pass
         assert time.monotonic() - began < KEEP_ALIVE_SECONDS + 3
+
+
+# The response head and body in one write: the protocol driven in-process, its transport the
+# only thing replaced (a socket cannot show how many writes made its bytes).
+
+
+class RecordingTransport(asyncio.Transport):
+    """Records each write call of the protocol (one call is one send(2) on uvloop)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[list[bytes]] = []
+        self.closed = False
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 50000)}.get(
+            name, default
+        )
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.calls.append([bytes(data)])
+
+    def writelines(self, list_of_data: Iterable[bytes | bytearray | memoryview]) -> None:
+        self.calls.append([bytes(d) for d in list_of_data])
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+    def sent(self) -> bytes:
+        return b"".join(b"".join(call) for call in self.calls)
+
+
+async def _answer(scope: Scope, receive: Receive, send: Send) -> None:
+    """200 with a body of the size the path names (`/bytes/N`), read after the request body."""
+    request = await receive()
+    size = int(scope["path"].rsplit("/", 1)[1])
+    body = (b"x" * size) if size else request.get("body", b"")
+    headers = [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _exchange(request: bytes, then: bytes = b"") -> RecordingTransport:
+    config = Config(app=_answer, http=GuardedHttpToolsProtocol, lifespan="off", log_level="error")
+    state = ServerState()
+    protocol = GuardedHttpToolsProtocol(config=config, server_state=state, app_state={})
+    transport = RecordingTransport()
+    protocol.connection_made(transport)
+    protocol.data_received(request)
+    for _ in range(50):  # the app runs as a task of the loop
+        await asyncio.sleep(0)
+    if then:
+        protocol.data_received(then)
+        for _ in range(50):
+            await asyncio.sleep(0)
+    protocol.connection_lost(None)
+    return transport
+
+
+def test_a_small_answer_leaves_in_one_write() -> None:
+    transport = asyncio.run(_exchange(b"GET /bytes/1000 HTTP/1.1\r\nHost: x\r\n\r\n"))
+    assert len(transport.calls) == 1, [len(b"".join(c)) for c in transport.calls]
+    head, _, body = transport.sent().partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n") and b"content-length: 1000" in head
+    assert body == b"x" * 1000
+
+
+def test_a_large_answer_leaves_beside_its_head_uncopied() -> None:
+    transport = asyncio.run(_exchange(b"GET /bytes/2000000 HTTP/1.1\r\nHost: x\r\n\r\n"))
+    assert len(transport.calls) == 1 and len(transport.calls[0]) == 2
+    head, body = transport.calls[0]
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n") and head.endswith(b"\r\n\r\n")
+    assert body == b"x" * 2_000_000
+
+
+def test_a_head_request_gets_its_head_when_the_answer_ends() -> None:
+    transport = asyncio.run(_exchange(b"HEAD /bytes/1000 HTTP/1.1\r\nHost: x\r\n\r\n"))
+    assert transport.sent().startswith(b"HTTP/1.1 200 OK\r\n")
+    assert transport.sent().endswith(b"content-length: 1000\r\n\r\n")
+
+
+def test_pipelined_requests_are_answered_whole_and_in_order() -> None:
+    both = b"GET /bytes/3 HTTP/1.1\r\nHost: x\r\n\r\nGET /bytes/5 HTTP/1.1\r\nHost: x\r\n\r\n"
+    sent = asyncio.run(_exchange(both)).sent()
+    first, second = sent.split(b"HTTP/1.1 200 OK\r\n")[1:]
+    assert first.endswith(b"\r\n\r\nxxx") and second.endswith(b"\r\n\r\nxxxxx")
+
+
+def test_100_continue_is_sent_at_once_not_held_for_the_answer() -> None:
+    async def run() -> list[list[bytes]]:
+        transport = await _exchange(
+            b"POST /bytes/0 HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+            b"Expect: 100-continue\r\n\r\n",
+            then=b"ping",
+        )
+        return transport.calls
+
+    calls = asyncio.run(run())
+    assert calls[0] == [b"HTTP/1.1 100 Continue\r\n\r\n"]
+    assert b"".join(calls[1]).startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"".join(calls[1]).endswith(b"\r\n\r\nping")

@@ -134,7 +134,8 @@ def test_each_change_parses_once_builds_once_and_makes_one_new_worker(
         counts["restart"] = log.settle(server).as_dict()
 
         add_account(data_dir)
-        with httpx2.Client(base_url=server.url, follow_redirects=True) as admin:
+        # The upload answers once the version is live, its text and pages made: allow for that.
+        with httpx2.Client(base_url=server.url, follow_redirects=True, timeout=60) as admin:
             assert log_in(admin).status_code == 200
             response = admin.post(
                 "/admin/guides/izin-tinggal/upload",

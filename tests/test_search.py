@@ -24,7 +24,7 @@ from server.search import (
 )
 from server.settings import PWA_DIR
 from server.text_extract import extract
-from tests.conftest import refresh_guides
+from testkit.app import refresh_guides
 
 ENTRIES = [
     SearchEntry("izin-tinggal", "Izin Tinggal", "", "", "Izin Tinggal\nITK ITAS ITAP", "id"),

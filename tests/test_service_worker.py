@@ -13,8 +13,8 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.settings import Settings
 from server.site import LiveSite
+from testkit.app import refresh_guides
 from testkit.pdfs import make_pdf
-from tests.conftest import refresh_guides
 
 IDENTITY = {"Accept-Encoding": "identity"}
 

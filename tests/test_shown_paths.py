@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.settings import Settings
 from server.shown_paths import ShownPaths
-from tests.conftest import refresh_guides
+from testkit.app import refresh_guides
 
 
 def test_paths_are_named_by_their_folder() -> None:

@@ -18,9 +18,9 @@ from server.catalog import load_catalog
 from server.i18n import format_size
 from server.settings import Settings
 from server.site import LiveSite, build_site
+from testkit.app import refresh_guides
 from testkit.pdfs import make_pdf
 from testkit.server import with_sample_reader
-from tests.conftest import refresh_guides
 from tests.test_reader import scanned_pdf
 
 IDENTITY = {"Accept-Encoding": "identity"}
