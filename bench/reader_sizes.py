@@ -30,7 +30,7 @@ from PIL import Image  # noqa: E402
 
 from server.catalog import load_catalog  # noqa: E402
 from server.guide_text import TextStore  # noqa: E402
-from server.i18n import LANGS  # noqa: E402
+from server.languages import shipped_languages  # noqa: E402
 from server.page_render import render_pdf  # noqa: E402
 from server.prebuilt import IMMUTABLE, prebuild  # noqa: E402
 from server.search import build_entries, build_index, office_glossary  # noqa: E402
@@ -103,7 +103,7 @@ def search_indexes() -> dict[str, dict[str, int]]:
             data = (SAMPLES / gfile.filename).read_bytes()
             texts.make(sha256_hex(data), data)
         sizes = {}
-        for lang in LANGS:
+        for lang in shipped_languages().codes:
             entries = build_entries(catalog, lang, texts.shown)
             index = build_index(entries, lang, office_glossary())
             served = prebuild(index.body, "application/json", IMMUTABLE)

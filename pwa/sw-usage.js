@@ -37,7 +37,7 @@ function viewedPath(url) {
 function guideOpen(key, referrer) {
   const [guide, lang] = (key || '').split('.');
   const from = referrer ? GUIDE_PAGE.exec(new URL(referrer).pathname) : null;
-  if (!(guide in BUILD.titles) || (from && from[2] === guide)) return null;
+  if (!(guide in BUILD.titles) || (from && from[1] === guide)) return null;
   return usageEvent({ type: 'guide_open', guide, lang });
 }
 

@@ -24,9 +24,9 @@ const GUIDES_CACHE = `${PREFIX}guides`;
 const USAGE_CACHE = `${PREFIX}usage`;
 const underRoot = (pattern) =>
   new RegExp(`^${BUILD.root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${pattern}$`);
-const GUIDE_FILE = underRoot('/files/([a-z0-9-]+)\\.([a-z]{2})\\.[0-9a-f]{16}\\.pdf');
+const GUIDE_FILE = underRoot('/files/([a-z0-9-]+)\\.([a-z]{2,3})\\.[0-9a-f]{16}\\.pdf');
 const READER_PAGE = underRoot('/reader/[0-9a-f]{16}/[0-9]+\\.webp');
-const GUIDE_PAGE = underRoot('(/en)?/guides/([a-z0-9-]+)');
+const GUIDE_PAGE = underRoot(`${BUILD.langPrefix}/guides/([a-z0-9-]+)`);
 const SHELL_URLS = new Set(BUILD.precache.map((entry) => entry.url));
 // "slug.lang" -> the current file of that guide in that language.
 const CURRENT_FILES = new Map(BUILD.files.map((file) => [file.key, file]));
@@ -212,7 +212,15 @@ async function guideFile(event, url) {
     if (view) event.waitUntil(queueUsage(view));
     return partial(request, older);
   }
-  if (navigate) return offlinePage(offlinePageFor(url.pathname, key.split('.')[1]));
+  if (navigate) {
+    // In the language of the page the PDF was opened from: an Arabic page may link the
+    // English file (server/languages.py); without one, in the file's language.
+    const from = request.referrer ? new URL(request.referrer) : null;
+    const ours = from && from.origin === self.location.origin;
+    return offlinePage(
+      ours ? offlinePageFor(from.pathname) : offlinePageFor(url.pathname, key.split('.')[1]),
+    );
+  }
   return response || Response.error();
 }
 

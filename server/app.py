@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import anyio
 import anyio.to_thread
@@ -59,7 +59,15 @@ def create_live_site(settings: Settings) -> LiveSite:
     office = load_office(settings.office_file)
     use_timezone(office.zone)
     root = site_root(settings, office)
-    messages = load_messages(PWA_DIR / "messages.toml")
+    messages = load_messages(office.languages)
+    for code, keys in messages.fallen_back.items():
+        log.warning(
+            "language %s: %d message(s) not translated, shown in %s: %s",
+            code,
+            len(keys),
+            office.languages[code].fallback,
+            ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else ""),
+        )
     assets = load_assets(PWA_DIR / "static")
     renderer = PageRenderer(PWA_DIR / "templates", messages, assets, root)
     store = open_files(settings.data_dir)
@@ -111,7 +119,7 @@ def create_app(settings: Settings) -> ASGIApp:
         log.warning("leftovers of stopped publishes not checked: %s", exc)
     admin = create_admin(settings, live, publisher)
     root = live.renderer.root
-    usage, usage_store = UsageCounter(), UsageStore(publisher.db)
+    usage, usage_store = UsageCounter(live.languages), UsageStore(publisher.db)
     shown_paths = ShownPaths(settings.guides_dir, settings.data_dir, settings.office_file)
 
     async def healthz(request: Request) -> Response:
@@ -135,7 +143,7 @@ def create_app(settings: Settings) -> ASGIApp:
 
     async def error_page(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
-        lang = "en" if request.url.path.startswith("/en/") else "id"
+        lang = live.languages.of_path(request.url.path)
         page: Prebuilt = live.site.error_pages[(lang, 404 if status == 404 else 500)]
         return Response(
             page.body,
@@ -168,7 +176,12 @@ def create_app(settings: Settings) -> ASGIApp:
 
     routes = [
         Route("/healthz", healthz),
-        Route("/en", lambda request: RedirectResponse(root.url("/en/"), status_code=308)),
+        # `/en` is the English landing page's address without its slash.
+        *(
+            Route(prefix, _to_slash(root.url(prefix + "/")))
+            for prefix in (language.prefix for language in live.languages)
+            if prefix
+        ),
         Route("/files/{name:str}", stale_file),
         *usage_routes(live, usage_store),
         *feedback_routes(
@@ -202,6 +215,13 @@ def create_app(settings: Settings) -> ASGIApp:
     fast = FastPath(live, ServedFiles(live.store), app, usage)
     # At the root, requests go straight in, as they always did.
     return RootPathStrip(fast, root) if root.path else fast
+
+
+def _to_slash(location: str) -> Callable[[Request], Response]:
+    def redirect(request: Request) -> Response:
+        return RedirectResponse(location, status_code=308)
+
+    return redirect
 
 
 async def watch_notices(live: LiveSite, stop: anyio.Event, seconds: float) -> None:

@@ -7,25 +7,26 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from server.catalog_file import (
     CATALOG_NAME,
-    LANGS,
     CatalogError,
     GuideEntry,
     is_valid_slug,
     parse_catalog,
 )
+from server.languages import Languages, shipped_languages
 from server.pdf import PdfError, inspect_pdf
 from server.storage.files import sha256_hex
 
-__all__ = ["LANGS", "Catalog", "CatalogError", "FileCache", "Guide", "GuideFile", "load_catalog"]
+__all__ = ["Catalog", "CatalogError", "FileCache", "Guide", "GuideFile", "load_catalog"]
 
-# A PDF dropped in without a catalog entry is picked up when named like this.
-_DROPPED_NAME = re.compile(r"^(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>id|en)\.pdf$")
+# A PDF dropped in without a catalog entry is picked up when named like this, with the code
+# of one of the registry's languages (server/languages.py).
+_DROPPED_NAME = re.compile(r"^(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>[a-z]{2,3})\.pdf$")
 _DROPPED_ORDER = 1000
 
 
@@ -59,10 +60,12 @@ class Guide:
     sources: tuple[str, ...]
     files: Mapping[str, GuideFile]
     in_catalog: bool = True
+    # The file each language's page shows: its own, else its fallback's (server/languages.py).
+    shown: Mapping[str, GuideFile] = field(default_factory=dict)
 
     def file_for(self, lang: str) -> GuideFile:
-        """The file in `lang`, else the one other language we have."""
-        return self.files.get(lang) or next(iter(self.files.values()))
+        """The file in `lang`, else in its fallback language, else another one we have."""
+        return self.files.get(lang) or self.shown.get(lang) or next(iter(self.files.values()))
 
     @property
     def size(self) -> int:
@@ -163,6 +166,7 @@ def load_catalog(
     guides_dir: Path,
     cache: FileCache | None = None,
     skipped: list[str] | None = None,
+    languages: Languages | None = None,
 ) -> Catalog:
     """Read the catalog and every PDF it names; raise `CatalogError` if any is unusable.
 
@@ -170,7 +174,8 @@ def load_catalog(
     `skipped` (a list), an unusable PDF is left out instead, and the reason added to it.
     """
     cache = cache or FileCache()
-    entries = read_entries(guides_dir)
+    languages = languages or shipped_languages()
+    entries = read_entries(guides_dir, languages)
     warnings: list[str] = []
     pdf_names = _pdf_names(guides_dir)
     guides: list[Guide] = []
@@ -195,12 +200,15 @@ def load_catalog(
             continue
         guides.append(_guide(entry, files))
 
-    _add_dropped_files(guides_dir, pdf_names - referenced, guides, warnings, cache, skipped)
+    _add_dropped_files(
+        guides_dir, pdf_names - referenced, guides, warnings, cache, skipped, languages
+    )
+    guides = [_in_every_language(guide, languages) for guide in guides]
     guides.sort(key=lambda g: (g.order, g.slug))
     return Catalog(guides=tuple(guides), warnings=tuple(warnings))
 
 
-def read_entries(guides_dir: Path) -> list[GuideEntry]:
+def read_entries(guides_dir: Path, languages: Languages | None = None) -> list[GuideEntry]:
     """The entries of guides/catalog.toml; `CatalogError` says what is wrong with it."""
     catalog_path = guides_dir / CATALOG_NAME
     try:
@@ -209,7 +217,25 @@ def read_entries(guides_dir: Path) -> list[GuideEntry]:
         raise CatalogError(f"{catalog_path}: not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{catalog_path}: cannot be read: {exc}") from None
-    return parse_catalog(text, catalog_path)
+    return parse_catalog(text, catalog_path, languages or shipped_languages())
+
+
+def _in_every_language(guide: Guide, languages: Languages) -> Guide:
+    """The guide with a title, a summary and a file for each language's pages: a language
+    the catalog leaves out shows its fallback's (the catalog file itself is not changed)."""
+    shown = {}
+    for code in languages.codes:
+        found = next(
+            (guide.files[lang] for lang in languages.chain(code) if lang in guide.files), None
+        )
+        if found is not None:
+            shown[code] = found
+    return replace(
+        guide,
+        title=languages.complete(guide.title),
+        summary=languages.complete(guide.summary),
+        shown=shown,
+    )
 
 
 def _pdf_names(guides_dir: Path) -> set[str]:
@@ -251,12 +277,15 @@ def _add_dropped_files(
     warnings: list[str],
     cache: FileCache,
     skipped: list[str] | None = None,
+    languages: Languages | None = None,
 ) -> None:
     """Serve PDFs dropped in without a catalog entry, so a new guide shows up at once."""
+    languages = languages or shipped_languages()
     for name in sorted(names):
         match = _DROPPED_NAME.fullmatch(name)
-        if not match or not is_valid_slug(match["slug"]):
-            warnings.append(f"{name}: ignored; name it <slug>.id.pdf or <slug>.en.pdf")
+        if not match or not is_valid_slug(match["slug"]) or match["lang"] not in languages:
+            named = " or ".join(f"<slug>.{code}.pdf" for code in languages.codes)
+            warnings.append(f"{name}: ignored; name it {named}")
             continue
         slug, lang = match["slug"], match["lang"]
         try:
@@ -283,8 +312,8 @@ def _add_dropped_files(
                 order=_DROPPED_ORDER,
                 featured=False,
                 last_checked=mtime,
-                title={"id": title, "en": title},
-                summary={"id": "", "en": ""},
+                title={code: title for code in languages.codes},
+                summary={code: "" for code in languages.codes},
                 sources=(),
                 files={lang: gfile},
                 in_catalog=False,

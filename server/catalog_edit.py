@@ -39,8 +39,11 @@ def entry_with(
         )
     return replace(
         entry,
-        title=checked_texts(texts.title, "title") if texts.title is not None else entry.title,
-        summary=checked_texts(texts.summary, "summary")
+        # The form's languages replace theirs; a text in another (written in catalog.toml) stays.
+        title={**entry.title, **checked_texts(texts.title, "title")}
+        if texts.title is not None
+        else entry.title,
+        summary={**entry.summary, **checked_texts(texts.summary, "summary")}
         if texts.summary is not None
         else entry.summary,
         sources=checked_sources(texts.sources) if texts.sources is not None else entry.sources,

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from server.errors import BilangKaryoError
+from server.languages import Languages, shipped_languages
 
-LANGS = ("id", "en")
 CATALOG_NAME = "catalog.toml"
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX = 64
@@ -53,7 +53,11 @@ def is_valid_filename(name: str) -> bool:
     return FILENAME_PATTERN.fullmatch(name) is not None and ".." not in name
 
 
-def parse_catalog(text: str, path: Path) -> list[GuideEntry]:
+def parse_catalog(text: str, path: Path, languages: Languages | None = None) -> list[GuideEntry]:
+    """The entries of a catalog file. Titles and summaries need the default language's text;
+    another language may be left out (its pages show its fallback's), so a file written
+    before a language was added still loads."""
+    languages = languages or shipped_languages()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -67,7 +71,7 @@ def parse_catalog(text: str, path: Path) -> list[GuideEntry]:
     entries: list[GuideEntry] = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_guides):
-        entry = _parse_entry(raw, f"{path}: guide #{index + 1}")
+        entry = _parse_entry(raw, f"{path}: guide #{index + 1}", languages)
         if entry.slug in seen:
             raise CatalogError(f"{path}: guide '{entry.slug}' appears twice")
         seen.add(entry.slug)
@@ -88,7 +92,7 @@ _KEYS = {
 }
 
 
-def _parse_entry(raw: Any, where: str) -> GuideEntry:
+def _parse_entry(raw: Any, where: str, languages: Languages) -> GuideEntry:
     if not isinstance(raw, dict):
         raise CatalogError(f"{where}: must be a [[guide]] table")
     slug = raw.get("slug")
@@ -122,10 +126,15 @@ def _parse_entry(raw: Any, where: str) -> GuideEntry:
 
     files = raw.get("files")
     if not isinstance(files, dict) or not files:
-        raise CatalogError(f"{where}: field 'files' must name at least one PDF, e.g. files.id")
+        raise CatalogError(
+            f"{where}: field 'files' must name at least one PDF, "
+            f"e.g. files.{languages.default.code}"
+        )
     for lang, name in files.items():
-        if lang not in LANGS:
-            raise CatalogError(f"{where}: files.{lang}: language must be one of {LANGS}")
+        if lang not in languages:
+            raise CatalogError(
+                f"{where}: files.{lang}: language must be one of {', '.join(languages.codes)}"
+            )
         if not isinstance(name, str) or not is_valid_filename(name):
             raise CatalogError(
                 f"{where}: files.{lang} must be a plain file name ending in .pdf, got {name!r}"
@@ -136,8 +145,8 @@ def _parse_entry(raw: Any, where: str) -> GuideEntry:
         order=order,
         featured=featured,
         last_checked=checked,
-        title=_localized(raw, "title", where),
-        summary=_localized(raw, "summary", where),
+        title=_localized(raw, "title", where, languages),
+        summary=_localized(raw, "summary", where, languages),
         sources=tuple(s.strip() for s in sources),
         files=dict(files),
         retired=retired,
@@ -148,12 +157,19 @@ def _is_text(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip()) and len(value) <= TEXT_MAX
 
 
-def _localized(raw: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
+def _localized(
+    raw: Mapping[str, Any], key: str, where: str, languages: Languages
+) -> dict[str, str]:
+    """The texts given, in the registry's order. The shipped languages' are required; one
+    the office added may be left out (its pages show its fallback's). A language the site
+    does not speak is passed over, as it always was."""
     value = raw.get(key)
+    required = languages.required
     if not isinstance(value, dict):
-        raise CatalogError(f"{where}: field '{key}' needs {key}.id and {key}.en")
+        needed = " and ".join(f"{key}.{code}" for code in required)
+        raise CatalogError(f"{where}: field '{key}' needs {needed}")
     result = {}
-    for lang in LANGS:
+    for lang in (code for code in languages.codes if code in value or code in required):
         text = value.get(lang)
         if not isinstance(text, str) or not _is_text(text):
             raise CatalogError(

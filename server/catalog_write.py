@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from server.catalog_file import LANGS, CatalogError, GuideEntry, parse_catalog
+from server.catalog_file import CatalogError, GuideEntry, parse_catalog
+from server.languages import Languages, shipped_languages
 
 DEFAULT_HEADER = "# Katalog panduan Bilang Karyo. Diedit oleh Tikkim; lihat README.md."
 
@@ -45,19 +46,27 @@ def render_catalog(entries: Sequence[GuideEntry], header: str = DEFAULT_HEADER) 
         else:
             lines.append("sources = []")
         for key, texts in (("title", entry.title), ("summary", entry.summary)):
-            lines.extend(f"{key}.{lang} = {toml_string(texts[lang])}" for lang in LANGS)
+            lines.extend(f"{key}.{lang} = {toml_string(texts[lang])}" for lang in _ordered(texts))
         lines.extend(
-            f"files.{lang} = {toml_string(entry.files[lang])}"
-            for lang in LANGS
-            if lang in entry.files
+            f"files.{lang} = {toml_string(entry.files[lang])}" for lang in _ordered(entry.files)
         )
         parts.append("\n".join(lines) + "\n")
     return "\n".join(parts)
 
 
-def render_checked(entries: Sequence[GuideEntry], header: str, path: Path) -> str:
+def _ordered(by_lang: Mapping[str, str]) -> list[str]:
+    """The languages of `by_lang`: the shipped ones first, in their order, as always written."""
+    shipped = shipped_languages().codes
+    return sorted(
+        by_lang, key=lambda lang: shipped.index(lang) if lang in shipped else len(shipped)
+    )
+
+
+def render_checked(
+    entries: Sequence[GuideEntry], header: str, path: Path, languages: Languages | None = None
+) -> str:
     """Render, then parse the result back: what we write must read as exactly `entries`."""
     text = render_catalog(entries, header)
-    if parse_catalog(text, path) != list(entries):
+    if parse_catalog(text, path, languages) != list(entries):
         raise CatalogError(f"{path}: the rewritten catalog would not read back the same")
     return text

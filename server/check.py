@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from server.catalog import FileCache, load_catalog, read_entries
-from server.catalog_file import CATALOG_NAME, LANGS, CatalogError
+from server.catalog_file import CATALOG_NAME, CatalogError
 from server.check_live import check_live_site
-from server.i18n import format_size
+from server.i18n import MessagesError, format_size, load_messages
+from server.languages import Languages, shipped_languages
 from server.office import Office, OfficeError, load_office
 from server.publish_checks import dropped_owner
 
@@ -48,7 +49,10 @@ def run_check(
     `root_path` as the server's setting (None: the path of public_url)."""
     report = CheckReport()
     office = _check_office(office_file, report)
-    slugs = _check_catalog(guides_dir, report)
+    languages = office.languages if office is not None else shipped_languages()
+    if office is not None:
+        _check_languages(languages, report)
+    slugs = _check_catalog(guides_dir, report, languages)
     _check_office_guides(office_file, slugs, report)
     if url is not None:
         if office is None:
@@ -96,15 +100,36 @@ def _check_office_guides(office_file: Path, slugs: set[str] | None, report: Chec
             report.warn(f"{office_file}: {field_name} names {slug!r}, which is not in the catalog")
 
 
-def _check_catalog(guides_dir: Path, report: CheckReport) -> set[str] | None:
+def _check_languages(languages: Languages, report: CheckReport) -> None:
+    """Every language's messages load; the ones a language lacks are listed (they show in its
+    fallback language)."""
+    try:
+        messages = load_messages(languages)
+    except MessagesError as exc:
+        report.fail(f"messages: {exc}")
+        return
+    names = ", ".join(f"{language.code} ({language.dir})" for language in languages)
+    report.ok(f"languages: {names}")
+    for code, keys in messages.fallen_back.items():
+        shown = ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "")
+        report.warn(
+            f"language {code}: {len(keys)} message(s) not translated in "
+            f"{languages[code].messages.name}, shown in {languages[code].fallback}: {shown}"
+        )
+
+
+def _check_catalog(
+    guides_dir: Path, report: CheckReport, languages: Languages | None = None
+) -> set[str] | None:
     """The catalog and its PDFs, read and checked as the site loads them (`load_catalog`)."""
+    languages = languages or shipped_languages()
     catalog_path = guides_dir / CATALOG_NAME
     files = FileCache()
     try:
         # Every listed and dropped-in PDF is read and checked here, once; what fails is
         # left out (`skipped`) and reported file by file below, from the same cache.
-        load_catalog(guides_dir, files, skipped=[])
-        entries = read_entries(guides_dir)
+        load_catalog(guides_dir, files, skipped=[], languages=languages)
+        entries = read_entries(guides_dir, languages)
     except (CatalogError, OSError) as exc:
         report.fail(str(exc))
         return None
@@ -112,7 +137,7 @@ def _check_catalog(guides_dir: Path, report: CheckReport) -> set[str] | None:
     named: set[str] = set()
     for entry in entries:
         named.update(entry.files.values())
-        for lang in LANGS:
+        for lang in languages.codes:
             name = entry.files.get(lang)
             if name is None:
                 continue
@@ -129,17 +154,17 @@ def _check_catalog(guides_dir: Path, report: CheckReport) -> set[str] | None:
                 f"{entry.slug} [{lang}]: {name}, {facts.pages} page(s), "
                 f"{format_size(path.stat().st_size)}"
             )
-        missing = [lang for lang in LANGS if lang not in entry.files]
+        missing = [lang for lang in languages.codes if lang not in entry.files]
         if missing:
             report.ok(
                 f"{entry.slug}: no {', '.join(missing)} file (Indonesian-only guide)"
-                if missing == ["en"]
+                if list(entry.files) == [languages.default.code]
                 else f"{entry.slug}: only in {', '.join(entry.files)}"
             )
     for path in sorted(guides_dir.glob("*.pdf")):
         if path.name in named:
             continue
-        if dropped_owner(path.name) is not None:
+        if dropped_owner(path.name, languages) is not None:
             # The site serves a PDF named like this even when it is not listed, so a
             # damaged one stops the whole catalog from loading.
             try:

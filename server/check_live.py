@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 _TIMEOUT = 15
 _USER_AGENT = "bilang-karyo-check"
 _MANIFEST_LINK = re.compile(r'<link rel="manifest" href="([^"]+)"')
-_DATA_ROOT = re.compile(r'<html lang="[a-z]+"(?: data-root="([^"]*)")?>')
+_DATA_ROOT = re.compile(r'<html lang="[a-z]+"(?: dir="(?:ltr|rtl)")?(?: data-root="([^"]*)")?>')
 _LANDING_MARK = '<nav class="buttons"'
 
 

@@ -13,6 +13,8 @@ from server.accounts import AccountError, Accounts
 from server.cli_render import print_progress, render_version
 from server.clock import office_time
 from server.i18n import format_size, load_messages
+from server.languages import Languages, shipped_languages
+from server.office import OfficeError, load_office
 from server.publish import Publisher
 from server.publish_checks import GuideTexts, Outcome, PublishError
 from server.settings import PWA_DIR, Settings
@@ -42,7 +44,9 @@ def add_admin_commands(
     publish = commands.add_parser("publish", help="publish a PDF as a guide's new version")
     publish.add_argument("file", type=Path, metavar="FILE", help="the PDF")
     publish.add_argument("--guide", required=True, metavar="SLUG", help="e.g. pembuatan-paspor")
-    publish.add_argument("--lang", required=True, choices=("id", "en"))
+    publish.add_argument(
+        "--lang", required=True, metavar="CODE", help="the file's language: id, en or one added"
+    )
     publish.add_argument(
         "--checked",
         type=date.fromisoformat,
@@ -74,7 +78,7 @@ def add_admin_commands(
     )
     rollback.add_argument(
         "--lang",
-        choices=("id", "en"),
+        metavar="CODE",
         help="which language file (needed with --to when both have that number)",
     )
     actor_option(rollback)
@@ -123,6 +127,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         settings.data_dir,
         max_bytes=settings.max_upload_mb * 1024 * 1024,
         render_progress=print_progress,  # a publish makes the pages before it goes live
+        languages=_languages(settings),
     )
     try:
         if args.command == "user":
@@ -191,6 +196,15 @@ def _change(publisher: Publisher, args: argparse.Namespace) -> Outcome:
     return publisher.set_retired(args.slug, actor, retired=not args.undo)
 
 
+def _languages(settings: Settings) -> Languages:
+    """The site's languages: the shipped ones and those office.toml adds. The commands that
+    need no office file still work when it does not load (with the shipped languages)."""
+    try:
+        return load_office(settings.office_file).languages
+    except OfficeError:
+        return shipped_languages()
+
+
 def _pair(id_text: str | None, en_text: str | None) -> dict[str, str] | None:
     if id_text is None and en_text is None:
         return None
@@ -215,7 +229,7 @@ def _history(publisher: Publisher, slug: str) -> int:
     if not versions:
         print(f"bilang-karyo: guide {slug!r} has no recorded versions", file=sys.stderr)
         return 1
-    live = {lang: publisher.versions.current(slug, lang) for lang in ("id", "en")}
+    live = {lang: publisher.versions.current(slug, lang) for lang in publisher.languages.codes}
     print(
         f"{'version':>7}  lang  {'when':<20}  {'by':<16}  {'action':<18}  checked     "
         "sha256        size"

@@ -21,7 +21,7 @@ from server.security import SECURITY_HEADERS, with_hsts
 from server.site import LiveSite
 from server.storage.served import ServedFiles
 from server.usage import request_kind
-from server.usage_api import ROUTED_PAGES
+from server.usage_api import routed_pages
 from server.usage_counter import UsageCounter
 
 # httptools, unlike h11, sets no limit of its own on request headers.
@@ -51,6 +51,8 @@ class FastPath:
         self.fallback = fallback
         self.usage = usage
         self._file_answers: dict[str, tuple[GuideFile, Headers, Headers]] = {}
+        self.languages = live.languages
+        self.routed_pages = routed_pages(live.languages)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,12 +75,13 @@ class FastPath:
             if (
                 path == "/"
                 and navigating(headers)
-                and (location := landing_redirect(scope, self.live.root)) is not None
+                and (location := landing_redirect(scope, self.live.root, self.languages))
+                is not None
             ):
                 await _respond(send, 302, _landing_headers(location), b"", head=True)
                 return
             prebuilt = site.responses.get(path)
-            routed_page = path in ROUTED_PAGES
+            routed_page = path in self.routed_pages
             if query and path in site.query_pages:
                 prebuilt, routed_page = None, True  # `/search?q=…` is answered by its route
             if routed_page and self.usage is not None:
@@ -140,7 +143,7 @@ class FastPath:
             status, answer, body = 304, encoded.not_modified, b""
         else:
             status, answer, body = 200, encoded.headers, encoded.body
-        if query and (cookie := choice_cookie(scope, self.live.root)) is not None:
+        if query and (cookie := choice_cookie(scope, self.live.root, self.languages)) is not None:
             answer = [*answer, (b"set-cookie", cookie)]
         await _respond(send, status, answer, body, head=scope["method"] == "HEAD")
 

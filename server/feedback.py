@@ -21,6 +21,7 @@ from server.storage.rows import Answer, FeedbackRecord, GuideTally
 
 __all__ = ["Answer", "FeedbackRecord", "FeedbackStore", "GuideTally", "feedback_csv"]
 from server.errors import BilangKaryoError
+from server.languages import Languages, shipped_languages
 
 MAX_COMMENT = 500
 # A JSON or form body: 500 characters, escaped, fit easily; anything bigger is refused unread.
@@ -54,14 +55,17 @@ class FeedbackError(BilangKaryoError, ValueError):
         return self.key
 
 
-def parse_answer(data: Mapping[str, Any], guides: set[str], new_id: str) -> Answer:
+def parse_answer(
+    data: Mapping[str, Any], guides: set[str], new_id: str, languages: Languages | None = None
+) -> Answer:
     """Checks one answer from the JSON body or the form; `new_id` when it brings none."""
     guide = data.get("guide")
     if not isinstance(guide, str) or guide not in guides:
         raise FeedbackError("unknown guide")
     lang = data.get("lang")
-    if lang not in ("id", "en"):
-        raise FeedbackError("lang must be id or en")
+    languages = languages or shipped_languages()
+    if not isinstance(lang, str) or lang not in languages:
+        raise FeedbackError(f"lang must be one of {', '.join(languages.codes)}")
     helpful = data.get("helpful")
     if helpful in ("yes", "no"):
         helpful = helpful == "yes"

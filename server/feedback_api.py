@@ -24,7 +24,6 @@ from server.clock import office_today
 from server.error_handler import Responder
 from server.errors import BilangKaryoError
 from server.feedback import MAX_BODY_BYTES, FeedbackError, FeedbackStore, parse_answer
-from server.i18n import lang_prefix
 from server.rate_limit import RateLimiter, retry_after
 from server.site import LiveSite
 from server.storage.errors import DatabaseProblem
@@ -51,9 +50,12 @@ def feedback_routes(
             raise FeedbackError("send application/json or a form", "type", 415)
         body = await _read_limited(request)
         data = _decode(body, as_form)
-        lang = request.state.lang = "en" if data.get("lang") == "en" else "id"
+        chosen = data.get("lang")
+        lang = request.state.lang = (
+            str(chosen) if chosen in live.languages else live.languages.default.code
+        )
         guides = {g.slug for g in live.site.catalog.guides}
-        answer = parse_answer(data, guides, secrets.token_hex(16))
+        answer = parse_answer(data, guides, secrets.token_hex(16), live.languages)
         try:
             stored = await anyio.to_thread.run_sync(store.save, answer, office_today())
         except (DatabaseProblem, OSError) as exc:
@@ -78,7 +80,7 @@ def feedback_refusal(live: LiveSite) -> Responder:
     def respond(request: Request, refusal: BilangKaryoError) -> Response:
         headers = {**_NO_STORE, **refusal.headers}
         if _is_form(request):
-            lang = getattr(request.state, "lang", "id")
+            lang = getattr(request.state, "lang", live.languages.default.code)
             return _page(live, lang, "feedback_refused_title", refusal, headers)
         refused = {"error": refusal.detail, "code": refusal.key}
         return JSONResponse(refused, refusal.status, headers=headers)
@@ -143,7 +145,8 @@ def _page(
     headers: dict[str, str],
     guide: str = "",
 ) -> Response:
-    back = f"{lang_prefix(lang)}/guides/{guide}" if guide else f"{lang_prefix(lang)}/"
+    prefix = live.languages.prefix(lang)
+    back = f"{prefix}/guides/{guide}" if guide else f"{prefix}/"
     back = live.renderer.root.url(back)
     html = live.renderer.render(
         "feedback_done.html",

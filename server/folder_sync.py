@@ -75,7 +75,7 @@ class FolderSync:
         owners = {name: (e.slug, lang) for e in entries for lang, name in e.files.items()}
         latest = self.publisher.versions.latest()  # one query for every file
         for path in sorted(self.publisher.guides_dir.glob("*.pdf")):
-            owner = owners.get(path.name) or dropped_owner(path.name)
+            owner = owners.get(path.name) or dropped_owner(path.name, self.publisher.languages)
             if owner is None or not self._is_own_file(path):
                 continue
             slug, lang = owner

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from server.errors import ConfigError
+from server.languages import Languages, shipped_languages
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # How far ahead "buka Senin 08.00" looks for the next opening.
@@ -157,18 +158,22 @@ def format_time(moment: datetime | int, lang: str) -> str:
 # Parsing the `[hours]` tables of office.toml.
 
 
-def parse_hours(data: Mapping[str, Any], where: str) -> Hours:
-    """`where` is the table's name in the file ("hours", "units[0].hours") for errors."""
+def parse_hours(data: Mapping[str, Any], where: str, languages: Languages | None = None) -> Hours:
+    """`where` is the table's name in the file ("hours", "units[0].hours") for errors.
+
+    A closure's or special day's label is required in the shipped languages (`id`, `en`); a
+    language the office added may have one too (`ar = "…"`), else it shows its fallback's."""
+    languages = languages or shipped_languages()
     weekly = tuple(_spans(data.get(name, []), f"{where}.{name}") for name in WEEKDAYS)
     unknown = sorted(set(data) - {*WEEKDAYS, "closed", "special"})
     if unknown:
         raise HoursError(f"{where}.{unknown[0]}", f"unknown; use {', '.join(WEEKDAYS)}")
     closures = tuple(
-        _closure(item, f"{where}.closed[{i}]")
+        _closure(item, f"{where}.closed[{i}]", languages)
         for i, item in enumerate(_tables(data, "closed", where))
     )
     specials = tuple(
-        _special(item, f"{where}.special[{i}]")
+        _special(item, f"{where}.special[{i}]", languages)
         for i, item in enumerate(_tables(data, "special", where))
     )
     days = [s.day for s in specials]
@@ -202,9 +207,11 @@ def _spans(value: Any, field: str) -> tuple[Span, ...]:
     return tuple(spans)
 
 
-def _label(item: Mapping[str, Any], field: str) -> dict[str, str]:
+def _label(item: Mapping[str, Any], field: str, languages: Languages) -> dict[str, str]:
     label = {}
-    for lang in ("id", "en"):
+    for lang in languages.codes:
+        if lang not in languages.required and lang not in item:
+            continue
         text = item.get(lang)
         if not isinstance(text, str) or not text.strip():
             raise HoursError(f"{field}.{lang}", "must be a non-empty text (what applicants read)")
@@ -214,8 +221,8 @@ def _label(item: Mapping[str, Any], field: str) -> dict[str, str]:
     return label
 
 
-def _closure(item: Mapping[str, Any], field: str) -> Closure:
-    label = _label(item, field)
+def _closure(item: Mapping[str, Any], field: str, languages: Languages) -> Closure:
+    label = _label(item, field, languages)
     if "date" in item:
         day = item["date"]
         if not isinstance(day, date) or isinstance(day, datetime):
@@ -237,11 +244,13 @@ def _closure(item: Mapping[str, Any], field: str) -> Closure:
     return Closure(bounds[0], bounds[1], label)
 
 
-def _special(item: Mapping[str, Any], field: str) -> SpecialDay:
+def _special(item: Mapping[str, Any], field: str, languages: Languages) -> SpecialDay:
     day = item.get("date")
     if not isinstance(day, date) or isinstance(day, datetime):
         raise HoursError(f"{field}.date", "must be a date like 2026-12-05 (no quotes)")
-    return SpecialDay(day, _spans(item.get("times", []), f"{field}.times"), _label(item, field))
+    return SpecialDay(
+        day, _spans(item.get("times", []), f"{field}.times"), _label(item, field, languages)
+    )
 
 
 def hours_json(hours: Hours) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Which language an applicant gets: Accept-Language on the first visit, then their own choice.
 
-The choice is remembered in one cookie holding only "id" or "en", set when the
+The choice is remembered in one cookie holding only a language code of the registry
+(server/languages.py), set when the
 applicant uses the language switch (its links carry `?lang=`). Nothing else is
 stored, and the cookie never reaches the usage records.
 """
@@ -13,34 +14,11 @@ from urllib.parse import parse_qsl
 from starlette.types import Scope
 
 from server.cookies import Cookie, CookiePolicy
-from server.i18n import DEFAULT_LANG, LANGS
+from server.languages import Languages, shipped_languages
 from server.root_path import SiteRoot
 
 LANG_COOKIE = "bk_lang"
 LANGUAGE_COOKIE = Cookie(LANG_COOKIE, "/", "Lax", max_age=365 * 24 * 3600)
-# Languages whose readers are better served by the Indonesian pages than the English ones.
-_INDONESIAN_READERS = {"id", "in", "jv", "su", "ms", "mad", "ban"}
-
-
-def prefers_english(accept_language: str) -> bool:
-    """True when English ranks above every Indonesian-reading language in the header."""
-    best_en = best_id = 0.0
-    for item in accept_language.split(",")[:20]:
-        tag, _, params = item.strip().partition(";")
-        primary = tag.strip().lower().split("-")[0]
-        quality = 1.0
-        for param in params.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if primary == "en":
-            best_en = max(best_en, quality)
-        elif primary in _INDONESIAN_READERS:
-            best_id = max(best_id, quality)
-    return best_en > best_id
 
 
 def _header(scope: Scope, name: bytes) -> str:
@@ -50,19 +28,21 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
-def remembered_language(scope: Scope) -> str | None:
+def remembered_language(scope: Scope, languages: Languages | None = None) -> str | None:
+    languages = languages or shipped_languages()
     for part in _header(scope, b"cookie").split(";"):
         name, _, value = part.strip().partition("=")
-        if name == LANG_COOKIE and value in LANGS:
+        if name == LANG_COOKIE and value in languages:
             return value
     return None
 
 
-def switched_language(scope: Scope) -> str | None:
+def switched_language(scope: Scope, languages: Languages | None = None) -> str | None:
     """The language named by the switch link's `?lang=`, if any."""
+    languages = languages or shipped_languages()
     query = bytes(scope.get("query_string", b"")).decode("latin-1")
     for name, value in parse_qsl(query):
-        if name == "lang" and value in LANGS:
+        if name == "lang" and value in languages:
             return value
     return None
 
@@ -87,25 +67,31 @@ def navigating(headers: Mapping[bytes, bytes]) -> bool:
     return b"text/html" in headers.get(b"accept", b"")
 
 
-def landing_redirect(scope: Scope, root: SiteRoot | None = None) -> str | None:
-    """Where `/` should send this request instead of serving Indonesian, if anywhere."""
-    if switched_language(scope) is not None or not is_navigation(scope):
+def landing_redirect(
+    scope: Scope, root: SiteRoot | None = None, languages: Languages | None = None
+) -> str | None:
+    """Where `/` should send this request instead of serving the default language, if anywhere."""
+    languages = languages or shipped_languages()
+    if switched_language(scope, languages) is not None or not is_navigation(scope):
         return None
-    lang = remembered_language(scope)
-    if lang is None and prefers_english(_header(scope, b"accept-language")):
-        lang = "en"
-    if lang is None or lang == DEFAULT_LANG:
+    lang = remembered_language(scope, languages)
+    if lang is None:
+        lang = languages.preferred(_header(scope, b"accept-language"))
+    prefix = languages.prefix(lang)
+    if not prefix:
         return None
     query = bytes(scope.get("query_string", b"")).decode("latin-1")
-    return (root or SiteRoot()).url(f"/{lang}/") + (f"?{query}" if query else "")
+    return (root or SiteRoot()).url(f"{prefix}/") + (f"?{query}" if query else "")
 
 
-def choice_cookie(scope: Scope, root: SiteRoot | None = None) -> bytes | None:
+def choice_cookie(
+    scope: Scope, root: SiteRoot | None = None, languages: Languages | None = None
+) -> bytes | None:
     """A Set-Cookie value when the request records a new choice.
 
     Its Path is the site's root path, so that another site on the same host keeps its own.
     """
-    chosen = switched_language(scope)
-    if chosen is None or chosen == remembered_language(scope):
+    chosen = switched_language(scope, languages)
+    if chosen is None or chosen == remembered_language(scope, languages):
         return None
     return CookiePolicy(root or SiteRoot()).set_header(LANGUAGE_COOKIE, chosen, scope)

@@ -7,7 +7,8 @@ import struct
 from typing import Any
 
 from server.assets import Assets
-from server.i18n import Messages, lang_prefix
+from server.i18n import Messages
+from server.languages import Languages, shipped_languages
 from server.office import Office
 from server.prebuilt import Prebuilt, prebuild
 from server.root_path import SiteRoot
@@ -36,13 +37,14 @@ SCREENSHOTS = (
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def manifest_url(lang: str) -> str:
-    return f"{lang_prefix(lang)}/manifest.webmanifest"
+def manifest_url(lang: str, languages: Languages | None = None) -> str:
+    return f"{(languages or shipped_languages()).prefix(lang)}/manifest.webmanifest"
 
 
-def start_url(lang: str, root: SiteRoot | None = None) -> str:
+def start_url(lang: str, root: SiteRoot | None = None, languages: Languages | None = None) -> str:
     """Where the installed app opens; `src=pwa` tells its visits apart in the usage counts."""
-    return (root or SiteRoot()).url(f"{lang_prefix(lang)}/?src=pwa")
+    prefix = (languages or shipped_languages()).prefix(lang)
+    return (root or SiteRoot()).url(f"{prefix}/?src=pwa")
 
 
 def web_manifest(
@@ -51,6 +53,7 @@ def web_manifest(
     """The manifest; under a root path its id, start_url, scope and icons all carry it, so
     that two sites on one host install as two apps, each with its own scope."""
     root = root or SiteRoot()
+    languages = messages.languages
 
     def t(key: str) -> str:
         return messages.get(lang, key)
@@ -63,8 +66,8 @@ def web_manifest(
         "short_name": office.short_name,
         "description": f"{t('site_tagline')}: {office.name}. {t('manifest_description')}",
         "lang": lang,
-        "dir": "ltr",
-        "start_url": start_url(lang, root),
+        "dir": languages[lang].dir,
+        "start_url": start_url(lang, root, languages),
         "scope": root.home,
         "display": "standalone",
         "theme_color": office.theme_color,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from server.clock import DEFAULT_TIMEZONE
 from server.errors import ConfigError
 from server.hours import Hours, HoursError, parse_hours
+from server.languages import Languages, LanguagesError, parse_languages, shipped_languages
 from server.public_service import PublicService, PublicServiceError, parse_public_service
 from server.root_path import RootPathError, root_of_url
 
-LANGS = ("id", "en")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _PHONE = re.compile(r"^[1-9][0-9]{7,14}$")
 
@@ -35,11 +35,20 @@ class OfficeError(ConfigError):
 
 @dataclass(frozen=True)
 class Localized:
-    id: str
-    en: str
+    """A text the office writes per language; one it lacks is shown in its fallback."""
+
+    texts: Mapping[str, str]
+    languages: Languages
 
     def get(self, lang: str) -> str:
-        return self.en if lang == "en" else self.id
+        return self.languages.pick(self.texts, lang)
+
+    __getitem__ = get  # `place.name[lang]` in templates
+
+    @property
+    def default(self) -> str:
+        """The text in the default language, which is always given."""
+        return self.texts[self.languages.default.code]
 
 
 @dataclass(frozen=True)
@@ -118,6 +127,8 @@ class Office:
     whatsapp: WhatsApp
     social: tuple[SocialLink, ...]
     public_service: PublicService
+    # The shipped languages and those the office adds with [[language]] (server/languages.py).
+    languages: Languages = field(default_factory=shipped_languages)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -182,7 +193,7 @@ class Office:
         if self.main.location is not None and not self.main.location.confirmed:
             notes.append(f"{self.path}: map coordinates are not confirmed")
         for index, unit in enumerate(self.units):
-            name = f"{self.path}: units[{index}] ({unit.place.name.id})"
+            name = f"{self.path}: units[{index}] ({unit.place.name.default})"
             if not unit.confirmed:
                 notes.append(f"{name}: not confirmed to be still open")
             if not unit.place.hours_confirmed:
@@ -247,10 +258,21 @@ def _parse(path: Path, data: Mapping[str, Any]) -> Office:
         raise OfficeError(
             path, "timezone", f"unknown time zone {timezone!r}; use e.g. Asia/Jakarta (WIB)"
         ) from None
+    try:
+        languages = shipped_languages().adding(
+            parse_languages(data.get("language"), path.parent, str(path)), str(path)
+        )
+    except LanguagesError as exc:
+        raise OfficeError(path, "language", str(exc).removeprefix(f"{path}: ")) from None
     short_name = fields.text("short_name")
     address = fields.text("address")
     main = _place(
-        path, fields, "office", Localized(short_name, short_name), address, fields.table("hours")
+        path,
+        fields,
+        "office",
+        Localized({languages.default.code: short_name}, languages),
+        address,
+        fields.table("hours"),
     )
     units = []
     for index, item in enumerate(fields.array("units")):
@@ -260,7 +282,7 @@ def _parse(path: Path, data: Mapping[str, Any]) -> Office:
             path,
             unit,
             f"unit-{index + 1}",
-            Localized(name.text("id"), name.text("en")),
+            _localized(name, languages),
             unit.text("address"),
             unit.table("hours"),
         )
@@ -303,7 +325,23 @@ def _parse(path: Path, data: Mapping[str, Any]) -> Office:
         whatsapp=WhatsApp(number, wa.text("message"), wa.integer("order"), wa.boolean("confirmed")),
         social=tuple(social),
         public_service=public_service,
+        languages=languages,
     )
+
+
+def _localized(table: _Fields, languages: Languages) -> Localized:
+    """`name.id = "…"`, `name.en = "…"`: the shipped languages' texts are needed; one the office
+    added falls back (server/languages.py) when left out."""
+    texts = {code: table.text(code) for code in languages.required}
+    for code in table.data:
+        if code not in languages:
+            raise OfficeError(
+                table.path,
+                table.prefix + code,
+                f"not a language of the site (one of {', '.join(languages.codes)})",
+            )
+        texts[code] = table.text(code)
+    return Localized(texts, languages)
 
 
 def _place(
@@ -312,7 +350,7 @@ def _place(
     """A place's `hours` table (with its `confirmed`) and its optional `map` table."""
     rules = {k: v for k, v in hours.data.items() if k != "confirmed"}
     try:
-        parsed = parse_hours(rules, hours.prefix.rstrip("."))
+        parsed = parse_hours(rules, hours.prefix.rstrip("."), name.languages)
     except HoursError as exc:
         raise OfficeError(path, exc.field, exc.problem) from None
     location = None
@@ -326,7 +364,7 @@ def _place(
             if not -bound <= value <= bound:
                 raise OfficeError(path, where.prefix + axis, f"must be within ±{bound:g}")
             coords.append(float(value))
-        location = Location(coords[0], coords[1], name.id, where.boolean("confirmed"))
+        location = Location(coords[0], coords[1], name.default, where.boolean("confirmed"))
     return Place(key, name, address, parsed, hours.boolean("confirmed"), location)
 
 

@@ -94,12 +94,14 @@ def dated_rows(
                     f"{_date(start, t)} {format_time(start, lang)} - "
                     f"{_date(end, t)} {format_time(end, lang)}"
                 )
-            what = f"{item.label[lang]} ({t('hours_closed_all_day').lower()})"
+            what = (
+                f"{office.languages.pick(item.label, lang)} ({t('hours_closed_all_day').lower()})"
+            )
             ends = end
         else:
             assert isinstance(item, SpecialDay)
             when = _date(datetime.combine(item.day, datetime.min.time()), t)
-            what = f"{item.label[lang]}: {_spans_text(item.spans, lang, t)}"
+            what = f"{office.languages.pick(item.label, lang)}: {_spans_text(item.spans, lang, t)}"
             ends = datetime.combine(item.day, datetime.max.time())
         until = int(ends.replace(tzinfo=office.zone).timestamp() * 1000)
         rows.append(DatedRow(when, what, until))
@@ -134,6 +136,9 @@ def office_data(
         "noticesUrl": notices_url,
         # Which list is newer, this page's or one the phone fetched since (office.js).
         "noticesRevision": board.revision if board else 0,
+        # Where office.js looks for a text the office wrote (a closure's label, a notice):
+        # this language, then its fallbacks (server/languages.py).
+        "textLangs": list(office.languages.chain(lang)),
     }
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     # Nothing in it may end the <script> element or open a comment.

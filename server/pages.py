@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from markupsafe import Markup, escape
 from server.assets import Assets
 from server.catalog import Catalog, Guide
 from server.guide_text import TOC_MIN_SECTIONS, GuideText, linked, sections
-from server.i18n import LANGS, Messages, format_size, lang_prefix
+from server.i18n import Messages, format_size
 from server.notices import NOTICES_URL, NoticeBoard
 from server.office import Office, Place
 from server.office_page import DatedRow, WeekRow, dated_rows, office_data, week_rows
@@ -54,11 +55,14 @@ class PageRenderer:
         )
         self.env.filters["keep_words"] = keep_words
         self.messages = messages
+        self.languages = messages.languages
         self.assets = assets
         self.root = root or SiteRoot()
 
     def render(self, template: str, lang: str, office: Office, **context: Any) -> bytes:
         messages = self.messages
+        languages = self.languages
+        language = languages[lang]
 
         def t(key: str) -> str:
             return messages.get(lang, key)
@@ -70,6 +74,21 @@ class PageRenderer:
         def fmt_date(day: date) -> str:
             return messages.format_date(lang, day)
 
+        def pick(texts: Mapping[str, str]) -> str:
+            """A text the office wrote per language, in this page's language or its fallback."""
+            return languages.pick(texts, lang)
+
+        def lang_name(code: str) -> str:
+            return languages[code].name
+
+        def lang_attrs(code: str) -> Markup:
+            """`lang="…"` for text in another language, and its `dir` where that differs from
+            the page's: English text on an Arabic page reads left to right."""
+            other = languages[code].dir if code in languages else language.dir
+            if other == language.dir:
+                return Markup('lang="{}"').format(code)
+            return Markup('lang="{}" dir="{}"').format(code, other)
+
         root = self.root
 
         def asset(name: str) -> str:
@@ -77,16 +96,25 @@ class PageRenderer:
 
         helpers: dict[str, Callable[..., Any] | str | Office | None] = {
             "lang": lang,
+            "dir": language.dir,
+            # The language that `/` serves (the poster's, the cards', `hreflang="x-default"`).
+            "default_lang": languages.default.code,
             # `root`: where the site lives ("" or "/infokanimjogja"); `prefix`: this
             # language's pages under it. Every link in a template starts with one of them.
             "root": root.path,
-            "prefix": root.url(lang_prefix(lang)),
+            "prefix": root.url(language.prefix),
             # The language's prefix alone, for public addresses (`office.page_url`).
-            "prefix_path": lang_prefix(lang),
+            "prefix_path": language.prefix,
             "office": office,
             "t": t,
             "t_in": t_in,
             "fmt_date": fmt_date,
+            "pick": pick,
+            "lang_name": lang_name,
+            "lang_attrs": lang_attrs,
+            # Each language's name, for search.js to label a hit with the language of its text.
+            "lang_names": json.dumps({other.code: other.name for other in languages}),
+            "lang_dirs": json.dumps({other.code: other.dir for other in languages}),
             "fmt_size": format_size,
             "asset": asset,
             "linked": linked,
@@ -126,8 +154,8 @@ class PageRenderer:
         built_at = board.built_at if board else datetime.now(UTC)
         local_now = built_at.astimezone(office.zone).replace(tzinfo=None)
         slugs = {guide.slug for guide in catalog.guides}
-        for lang in LANGS:
-            prefix = lang_prefix(lang)
+        for language in self.languages:
+            lang, prefix = language.code, language.prefix
 
             def t(key: str, lang: str = lang) -> str:
                 return self.messages.get(lang, key)
@@ -201,13 +229,14 @@ class PageRenderer:
     ) -> dict[str, bytes]:
         """The A4 poster (`/poster`), a counter card per guide (`/poster/<slug>`, A6), and
         all the cards four to an A4 sheet (`/cards`)."""
-        pages = {"/poster": self.render("poster.html", "id", office, buttons=buttons)}
+        lang = self.languages.default.code
+        pages = {"/poster": self.render("poster.html", lang, office, buttons=buttons)}
         for guide in catalog.guides:
             pages[f"/poster/{guide.slug}"] = self.render(
-                "card.html", "id", office, cards=[guide], sheet=False
+                "card.html", lang, office, cards=[guide], sheet=False
             )
         pages["/cards"] = self.render(
-            "card.html", "id", office, cards=list(catalog.guides), sheet=True
+            "card.html", lang, office, cards=list(catalog.guides), sheet=True
         )
         return pages
 
@@ -227,7 +256,7 @@ class PageRenderer:
 
     def _alternates(self, path: str) -> dict[str, str]:
         """The page in each language, by app path; `render` puts them under the root."""
-        return {lang: lang_prefix(lang) + path for lang in LANGS}
+        return {language.code: language.prefix + path for language in self.languages}
 
     def render_error(self, lang: str, office: Office, status: int) -> bytes:
         keys = (

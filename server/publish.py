@@ -32,6 +32,7 @@ from server.journal import (
     Journal,
     checkpoint,
 )
+from server.languages import Languages, shipped_languages
 from server.publish_checks import (
     DEFAULT_MAX_BYTES,
     GuideTexts,
@@ -75,8 +76,11 @@ class Publisher:
         max_bytes: int = DEFAULT_MAX_BYTES,
         site: LiveSite | None = None,
         render_progress: Callable[[str, int, int], None] | None = None,
+        languages: Languages | None = None,
     ) -> None:
         self.guides_dir = guides_dir
+        # The languages a guide's file may be in (server/languages.py).
+        self.languages = languages or shipped_languages()
         self.db = db or open_records(data_dir)
         self.store = files or open_files(data_dir)
         self.versions = self.db.versions
@@ -111,7 +115,7 @@ class Publisher:
     def entries(self) -> list[GuideEntry]:
         path = self.guides_dir / CATALOG_NAME
         try:
-            return parse_catalog(self.catalog_text(), path)
+            return parse_catalog(self.catalog_text(), path, self.languages)
         except CatalogError as exc:
             raise PublishError(
                 "catalog_broken", f"{exc}; fix catalog.toml before publishing"
@@ -132,7 +136,7 @@ class Publisher:
     ) -> Outcome:
         """A new version of one language of a guide; with `texts`, may add the guide."""
         check_slug(slug)
-        check_lang(lang)
+        check_lang(lang, self.languages)
         data = read_limited(source, self.max_bytes)
         digest = sha256_hex(data)
         pages = self.check(data, digest)
@@ -194,7 +198,7 @@ class Publisher:
             history = self.versions.history(slug)
             if not history:
                 raise PublishError("no_history", f"guide {slug!r} has no recorded versions")
-            target = rollback_target(slug, history, to, lang)
+            target = rollback_target(slug, history, to, lang, self.languages)
             lang = target.lang
             entries = self.entries()
             entry = next((e for e in entries if e.slug == slug), None)
@@ -412,7 +416,7 @@ class Publisher:
         # rest served; later, any bad file keeps the last good catalog serving.
         skipped: list[str] | None = None if site.loaded else []
         try:
-            catalog = load_catalog(self.guides_dir, self.files, skipped)
+            catalog = load_catalog(self.guides_dir, self.files, skipped, self.languages)
             self._store_unstored(catalog, derive)
         except Exception as exc:
             site.refuse(exc)
@@ -455,7 +459,7 @@ class Publisher:
 
     def _checked_text(self, entries: list[GuideEntry], header: str) -> str:
         try:
-            return render_checked(entries, header, self.guides_dir / CATALOG_NAME)
+            return render_checked(entries, header, self.guides_dir / CATALOG_NAME, self.languages)
         except CatalogError as exc:
             raise PublishError("bad_texts", str(exc)) from None
 

@@ -12,13 +12,15 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
-from server.catalog_file import LANGS, TEXT_MAX, is_valid_slug
+from server.catalog_file import TEXT_MAX, is_valid_slug
 from server.errors import Refused
+from server.languages import Languages, shipped_languages
 from server.pdf import PdfError, inspect_pdf
 from server.storage.errors import DatabaseProblem
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
-_DROPPED_NAME = re.compile(r"^(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>id|en)\.pdf$")
+# `<slug>.<language code>.pdf`; the code must be one of the registry's (server/languages.py).
+_DROPPED_NAME = re.compile(r"^(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>[a-z]{2,3})\.pdf$")
 _CHUNK = 1024 * 1024
 # Room kept free beyond the files themselves: the database, its journal, the catalog.
 SPACE_MARGIN = 1024 * 1024
@@ -80,9 +82,12 @@ def check_slug(slug: str) -> str:
     return slug
 
 
-def check_lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise PublishError("bad_lang", f"language {lang!r}: must be one of {', '.join(LANGS)}")
+def check_lang(lang: str, languages: Languages | None = None) -> str:
+    languages = languages or shipped_languages()
+    if lang not in languages:
+        raise PublishError(
+            "bad_lang", f"language {lang!r}: must be one of {', '.join(languages.codes)}"
+        )
     return lang
 
 
@@ -95,8 +100,11 @@ def check_pdf(data: bytes, sha256: str | None = None) -> int:
 
 
 def checked_texts(values: Mapping[str, str], field: str) -> dict[str, str]:
+    """The texts of the shipped languages, which are required (as in the catalog file), and of
+    any other language given."""
     result = {}
-    for lang in LANGS:
+    required = shipped_languages().required
+    for lang in (*required, *(code for code in values if code not in required)):
         text = (values.get(lang) or "").strip()
         if not text or len(text) > TEXT_MAX:
             raise PublishError(
@@ -152,8 +160,10 @@ def disk_errors() -> Iterator[None]:
         raise disk_full(str(exc)) from None
 
 
-def dropped_owner(name: str) -> tuple[str, str] | None:
+def dropped_owner(name: str, languages: Languages | None = None) -> tuple[str, str] | None:
     match = _DROPPED_NAME.fullmatch(name)
     if match is None or not is_valid_slug(match["slug"]):
+        return None
+    if match["lang"] not in (languages or shipped_languages()):
         return None
     return match["slug"], match["lang"]

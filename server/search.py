@@ -20,7 +20,7 @@ from pathlib import Path
 
 from server.catalog import Catalog
 from server.guide_text import GuideText, sections
-from server.i18n import lang_prefix
+from server.languages import Languages, shipped_languages
 from server.root_path import SiteRoot
 from server.settings import PWA_DIR
 
@@ -96,12 +96,13 @@ def index_json(
     lang: str,
     glossary: tuple[tuple[str, ...], ...] = (),
     root: SiteRoot | None = None,
+    languages: Languages | None = None,
 ) -> bytes:
     """Compact JSON for the browser: titles once, then `[slug, anchor, heading, text, lang]`.
 
     `prefix` is where this language's pages are, under the site's root path.
     """
-    prefix = (root or SiteRoot()).url(lang_prefix(lang))
+    prefix = (root or SiteRoot()).url(_prefix(lang, languages or shipped_languages()))
     titles = {e.slug: e.title for e in entries}
     rows = [[e.slug, e.anchor, e.heading, e.text, e.lang] for e in entries]
     return json.dumps(
@@ -115,6 +116,11 @@ def index_json(
         ensure_ascii=False,
         separators=(",", ":"),
     ).encode()
+
+
+def _prefix(lang: str, languages: Languages) -> str:
+    """Where `lang`'s pages are; "" for an index of no one language (`search`'s)."""
+    return languages.prefix(lang) if lang in languages else ""
 
 
 @dataclass(frozen=True)
@@ -134,10 +140,12 @@ def build_index(
     lang: str,
     glossary: tuple[tuple[str, ...], ...] = (),
     root: SiteRoot | None = None,
+    languages: Languages | None = None,
 ) -> SearchIndex:
-    body = index_json(entries, lang, glossary, root)
+    languages = languages or shipped_languages()
+    body = index_json(entries, lang, glossary, root, languages)
     digest = hashlib.sha256(body).hexdigest()[:16]
-    url = f"{lang_prefix(lang)}/search-index.{digest}.json"
+    url = f"{_prefix(lang, languages)}/search-index.{digest}.json"
     return SearchIndex(lang, entries, body, url, [fold(e.text) for e in entries], glossary)
 
 

@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.i18n import LANGS, lang_prefix
 from server.prebuilt import HTML
 from server.search import SEARCH_PATH, search_index
 from server.site import LiveSite
@@ -21,7 +20,7 @@ MAX_QUERY_CHARS = 200
 
 def search_routes(live: LiveSite) -> list[Route]:
     async def search_page(request: Request) -> Response:
-        lang = "en" if request.url.path.startswith("/en/") else "id"
+        lang = live.languages.of_path(request.url.path)
         query = " ".join(request.query_params.get("q", "")[:MAX_QUERY_CHARS].split())
         site = live.site
         index = site.search[lang]
@@ -30,4 +29,4 @@ def search_routes(live: LiveSite) -> list[Route]:
         # The results follow the catalog; the browser asks again rather than keep them.
         return Response(body, media_type=HTML, headers={"Cache-Control": "no-cache"})
 
-    return [Route(lang_prefix(lang) + SEARCH_PATH, search_page) for lang in LANGS]
+    return [Route(language.prefix + SEARCH_PATH, search_page) for language in live.languages]

@@ -10,7 +10,7 @@ from typing import Any
 
 from server.assets import Assets
 from server.catalog import Catalog
-from server.i18n import LANGS, lang_prefix
+from server.languages import Languages, shipped_languages
 from server.prebuilt import NO_CACHE, Prebuilt, prebuild
 from server.reader import ReaderEdition
 from server.root_path import SiteRoot
@@ -84,6 +84,7 @@ def worker_config(
     precache: list[dict[str, Any]],
     editions: Mapping[str, ReaderEdition] | None = None,
     root: SiteRoot | None = None,
+    languages: Languages | None = None,
 ) -> dict[str, Any]:
     """What the worker needs to know about this version of the site (its `BUILD`).
 
@@ -93,6 +94,7 @@ def worker_config(
     """
     editions = editions or {}
     root = root or SiteRoot()
+    languages = languages or shipped_languages()
     files = [
         {
             "key": f"{f.slug}.{f.lang}",
@@ -109,11 +111,11 @@ def worker_config(
     offline = sorted(
         (
             {
-                "lang": lang,
-                "scope": root.url(f"{lang_prefix(lang)}/"),
-                "url": root.url(f"{lang_prefix(lang)}/offline"),
+                "lang": language.code,
+                "scope": root.url(f"{language.prefix}/"),
+                "url": root.url(f"{language.prefix}/offline"),
             }
-            for lang in LANGS
+            for language in languages
         ),
         key=lambda page: -len(page["scope"]),
     )
@@ -124,6 +126,8 @@ def worker_config(
         "files": files,
         "titles": {guide.slug: dict(guide.title) for guide in catalog.guides},
         "offline": offline,
+        # A regex group for the languages' URL prefixes (`(?:/en)?`), for the guide pages.
+        "langPrefix": languages.prefix_pattern(),
         "navigationTimeoutMs": NAVIGATION_TIMEOUT_MS,
     }
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
@@ -144,9 +148,10 @@ def build_worker(
     editions: Mapping[str, ReaderEdition] | None = None,
     extra_precache: Iterable[str] = (),
     root: SiteRoot | None = None,
+    languages: Languages | None = None,
 ) -> Prebuilt:
     precache = precache_entries(pages, responses, assets, extra_precache, root)
-    config = worker_config(catalog, precache, editions, root)
+    config = worker_config(catalog, precache, editions, root, languages)
     # One line, so that a reader of sw.js sees the worker's code right below it.
     script = f"const BUILD = {json.dumps(config, separators=(',', ':'))};\n{worker_source()}"
     # no-cache: browsers revalidate sw.js on every update check, so a new catalog shows at once.

@@ -14,7 +14,7 @@ from pathlib import Path
 from server.assets import Assets
 from server.catalog import Catalog, CatalogError, GuideFile
 from server.guide_text import GuideText, TextError, TextStore
-from server.i18n import LANGS, lang_prefix
+from server.languages import Languages, shipped_languages
 from server.manifest import FAVICON_URL, MANIFEST_TYPE, favicon, manifest_url, web_manifest
 from server.notices import NOTICES_URL, NoticeBoard, NoticeStore, board_from
 from server.office import Office
@@ -67,11 +67,14 @@ def build_site(
     `board`: the notices for the landing pages.
     """
     root = renderer.root
+    languages = renderer.languages
     editions = current_editions(catalog, reader)
     texts = texts or {}
     indexes = {
-        lang: build_index(build_entries(catalog, lang, texts.get), lang, office_glossary(), root)
-        for lang in LANGS
+        lang: build_index(
+            build_entries(catalog, lang, texts.get), lang, office_glossary(), root, languages
+        )
+        for lang in languages.codes
     }
     responses: dict[str, Prebuilt] = dict(assets.responses)
     for index in indexes.values():
@@ -89,9 +92,9 @@ def build_site(
         responses[path] = prebuild(
             html, HTML, vary=LANDING_VARY if path == "/" else "Accept-Encoding"
         )
-    for lang in LANGS:
+    for lang in languages.codes:
         manifest = web_manifest(lang, office, renderer.messages, assets, root)
-        responses[manifest_url(lang)] = prebuild(manifest, MANIFEST_TYPE)
+        responses[manifest_url(lang, languages)] = prebuild(manifest, MANIFEST_TYPE)
     responses[WORKER_URL] = build_worker(
         catalog,
         pages,
@@ -100,10 +103,13 @@ def build_site(
         editions,
         [index.url for index in indexes.values()],
         root,
+        languages,
     )
     note("build", responses[WORKER_URL].etag)
     responses[FAVICON_URL] = favicon(assets)
-    responses["/api/guides"] = prebuild(catalog_json(catalog, editions, root), "application/json")
+    responses["/api/guides"] = prebuild(
+        catalog_json(catalog, editions, root, languages), "application/json"
+    )
     responses[NOTICES_URL] = prebuild(notices_json(board), "application/json")
     responses["/qr.svg"] = prebuild(qr_svg(office.qr_url), "image/svg+xml")
     responses["/qr.png"] = prebuild(qr_png(office.qr_url), "image/png")
@@ -114,7 +120,7 @@ def build_site(
         )
     error_pages = {
         (lang, status): prebuild(renderer.render_error(lang, office, status), HTML, "no-store")
-        for lang in LANGS
+        for lang in languages.codes
         for status in (404, 500)
     }
     return Site(
@@ -132,7 +138,7 @@ def build_site(
         },
         search=indexes,
         texts=dict(texts),
-        query_pages=frozenset(lang_prefix(lang) + SEARCH_PATH for lang in LANGS),
+        query_pages=frozenset(language.prefix + SEARCH_PATH for language in languages),
         board=board,
     )
 
@@ -156,6 +162,7 @@ def catalog_json(
     catalog: Catalog,
     editions: dict[str, ReaderEdition] | None = None,
     root: SiteRoot | None = None,
+    languages: Languages | None = None,
 ) -> bytes:
     """`/api/guides`; each file's `reader` lists its page images once they are rendered.
 
@@ -163,6 +170,7 @@ def catalog_json(
     """
     editions = editions or {}
     root = root or SiteRoot()
+    languages = languages or shipped_languages()
     guides = []
     for guide in catalog.guides:
         checked = guide.last_checked.isoformat()
@@ -177,7 +185,8 @@ def catalog_json(
                 "last_checked": checked,
                 "size": guide.size,
                 "urls": {
-                    lang: root.url(f"{lang_prefix(lang)}/guides/{guide.slug}") for lang in LANGS
+                    language.code: root.url(f"{language.prefix}/guides/{guide.slug}")
+                    for language in languages
                 },
                 "files": {
                     lang: {
@@ -330,6 +339,11 @@ class LiveSite:
     def root(self) -> SiteRoot:
         """Where the site lives on its host (root_path.py)."""
         return self.renderer.root
+
+    @property
+    def languages(self) -> Languages:
+        """The languages the site speaks (server/languages.py)."""
+        return self.renderer.languages
 
     def rebuild(self) -> None:
         """Build the current catalog again if more of its pages or texts are ready, or the

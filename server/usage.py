@@ -40,6 +40,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from server.clock import office_today
+from server.languages import Languages, shipped_languages
 from server.storage.records import Records
 from server.storage.rows import Count, SeenLimits, UsageRow
 from server.storage.rows import UsageEvent as Event
@@ -51,7 +52,6 @@ SOURCE_METRICS = {"qr": "qr_scan", "pwa": "pwa_start", "share": "share_open"}
 METRICS = ("page_view", "guide_open", "whatsapp", *SOURCE_METRICS.values())
 # The usage CSV's header row; the admin's usage page explains each column in both languages.
 CSV_COLUMNS = ("day", "metric", "guide", "lang", "count")
-LANGS = ("id", "en")
 MAX_EVENTS = 50
 MAX_BACKDATE_DAYS = 30
 # Longer than an event may be late, so that a resent event always finds its id.
@@ -68,7 +68,8 @@ MAX_PENDING_IDS = 100_000
 USAGE_HEADER = b"bilang-usage"
 NOT_A_VIEW = b"none"
 EVENT_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-_GUIDE_PAGE = re.compile(r"^(?:/en)?/guides/(?P<slug>[a-z0-9-]+)$")
+# A guide's page, once its language's prefix (server/languages.py) is taken off the path.
+_GUIDE_PAGE = re.compile(r"^/guides/(?P<slug>[a-z0-9-]+)$")
 _MAX_PATH = 512
 # What a report may name by itself; the rest count as part of a `page_view`.
 _REPORTED_ALONE = ("guide_open", "whatsapp")
@@ -77,22 +78,19 @@ Key = tuple[str, str, str, str]  # day, metric, guide, lang
 Headers = Iterable[tuple[bytes, bytes]]
 
 
-def _lang_of(path: str) -> str:
-    return "en" if path == "/en" or path.startswith("/en/") else "id"
-
-
-def guide_of(path: str) -> str:
+def guide_of(path: str, languages: Languages | None = None) -> str:
     """The slug of a guide's page (`/guides/<slug>`, `/en/guides/<slug>`), else ""."""
-    match = _GUIDE_PAGE.match(path)
+    match = _GUIDE_PAGE.match((languages or shipped_languages()).split_path(path)[1])
     return match["slug"] if match else ""
 
 
-def view_counts(path: str, query: str) -> tuple[Count, ...]:
+def view_counts(path: str, query: str, languages: Languages | None = None) -> tuple[Count, ...]:
     """What showing the page at `path?query` counts: the view, and perhaps a guide's open,
     a QR scan or a start from the installed app."""
-    lang = _lang_of(path)
+    lang, page = (languages or shipped_languages()).split_path(path)
     counts: list[Count] = [("page_view", "", lang)]
-    if guide := guide_of(path):
+    match = _GUIDE_PAGE.match(page)
+    if guide := (match["slug"] if match else ""):
         # The guide's page is its reader: showing it is opening the guide.
         counts.append(("guide_open", guide, lang))
     if "src=" in query:
@@ -151,9 +149,11 @@ def parse_events(
     guides: set[str],
     is_page: Callable[[str], bool],
     today: date | None = None,
+    languages: Languages | None = None,
 ) -> list[Event]:
     """The valid events of a browser report; the sender cannot fix the rest, so they drop."""
     today = today or office_today()
+    languages = languages or shipped_languages()
     raw_events = body.get("events") if isinstance(body, dict) else None
     if not isinstance(raw_events, list):
         raise ValueError('expected {"events": [...]}')
@@ -164,14 +164,14 @@ def parse_events(
         event_id, day = raw.get("id"), _event_day(raw.get("day"), today)
         if not isinstance(event_id, str) or not EVENT_ID.fullmatch(event_id) or day is None:
             continue
-        counts = _event_counts(raw, guides, is_page)
+        counts = _event_counts(raw, guides, is_page, languages)
         if counts:
             events.append(Event(hash_id(event_id), day.isoformat(), counts))
     return events
 
 
 def _event_counts(
-    raw: dict[str, Any], guides: set[str], is_page: Callable[[str], bool]
+    raw: dict[str, Any], guides: set[str], is_page: Callable[[str], bool], languages: Languages
 ) -> tuple[Count, ...]:
     metric, guide, lang = raw.get("type"), raw.get("guide") or "", raw.get("lang") or ""
     path = raw.get("path")
@@ -181,9 +181,9 @@ def _event_counts(
         parts = urlsplit(path)
         if not is_page(parts.path):
             return ()
-        counts = view_counts(parts.path, parts.query)
+        counts = view_counts(parts.path, parts.query, languages)
         return tuple(c for c in counts if c[0] != "guide_open" or c[1] in guides)
-    if metric not in _REPORTED_ALONE or lang not in ("", *LANGS):
+    if metric not in _REPORTED_ALONE or (lang and lang not in languages):
         return ()
     if metric == "guide_open" and guide not in guides:
         return ()

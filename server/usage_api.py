@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.i18n import LANGS, lang_prefix
+from server.languages import Languages
 from server.rate_limit import RateLimiter, retry_after
 from server.site import LiveSite, ReloadStatus, Site
 from server.usage import UsageStore, parse_events
@@ -26,8 +26,6 @@ MAX_REPORT_BYTES = 16 * 1024
 EVENTS_PER_MINUTE = 300
 EVENTS_BURST = 300
 PRIVACY_PATH = "/privacy"
-# Pages Starlette answers that count as views, as the pre-built ones do.
-ROUTED_PAGES = frozenset(lang_prefix(lang) + PRIVACY_PATH for lang in LANGS)
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -68,14 +66,21 @@ async def run_usage_flusher(
         await flush_usage(counter, store, status)
 
 
-def counted_page(site: Site, path: str) -> bool:
+def routed_pages(languages: Languages) -> frozenset[str]:
+    """Pages Starlette answers that count as views, as the pre-built ones do."""
+    return frozenset(language.prefix + PRIVACY_PATH for language in languages)
+
+
+def counted_page(site: Site, routed: frozenset[str], path: str) -> bool:
     """Whether showing `path` counts as a page view: the site's pages, not its files."""
     prebuilt = site.responses.get(path)
-    return (prebuilt is not None and prebuilt.is_page) or path in ROUTED_PAGES
+    return (prebuilt is not None and prebuilt.is_page) or path in routed
 
 
 def usage_routes(live: LiveSite, store: UsageStore) -> list[Route]:
     limiter = RateLimiter(per_minute=EVENTS_PER_MINUTE, burst=EVENTS_BURST)
+    languages = live.languages
+    routed = routed_pages(languages)
 
     async def report(request: Request) -> Response:
         address = request.client.host if request.client else "unknown"
@@ -87,7 +92,12 @@ def usage_routes(live: LiveSite, store: UsageStore) -> list[Route]:
         try:
             site = live.site
             guides = {g.slug for g in site.catalog.guides}
-            events = parse_events(json.loads(body), guides, functools.partial(counted_page, site))
+            events = parse_events(
+                json.loads(body),
+                guides,
+                functools.partial(counted_page, site, routed),
+                languages=languages,
+            )
         except (ValueError, UnicodeDecodeError) as exc:
             return JSONResponse({"error": str(exc)}, 400, headers=_NO_STORE)
         except RecursionError:  # JSON nested deeper than the parser will go
@@ -105,9 +115,9 @@ def usage_routes(live: LiveSite, store: UsageStore) -> list[Route]:
     pages: dict[str, bytes] = {}
 
     async def privacy(request: Request) -> Response:
-        lang = "en" if request.url.path.startswith("/en/") else "id"
+        lang = languages.of_path(request.url.path)
         if lang not in pages:
-            alternates = {code: lang_prefix(code) + PRIVACY_PATH for code in LANGS}
+            alternates = {code.code: code.prefix + PRIVACY_PATH for code in languages}
             pages[lang] = live.renderer.render(
                 "privacy.html", lang, live.office, alternates=alternates
             )
@@ -119,6 +129,5 @@ def usage_routes(live: LiveSite, store: UsageStore) -> list[Route]:
 
     return [
         Route("/api/usage", report, methods=["POST"]),
-        Route(PRIVACY_PATH, privacy),
-        Route("/en" + PRIVACY_PATH, privacy),
+        *(Route(page, privacy) for page in sorted(routed)),
     ]

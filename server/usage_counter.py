@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from server.catalog import GuideFile
 from server.clock import office_now, office_today, office_zone
+from server.languages import Languages, shipped_languages
 from server.storage.rows import Count
 from server.storage.rows import UsageEvent as Event
 from server.usage import (
@@ -45,7 +46,8 @@ _Note = tuple[str, str, bytes, tuple[Count, ...]]
 class UsageCounter:
     """Daily counts held in memory until the next flush."""
 
-    def __init__(self) -> None:
+    def __init__(self, languages: Languages | None = None) -> None:
+        self.languages = languages or shipped_languages()
         self._pending = Pending()
         self._views: dict[tuple[str, str, bytes], int] = {}
         self._ids: dict[bytes, _Note] = {}
@@ -92,7 +94,7 @@ class UsageCounter:
         elif len(views) < MAX_VIEW_NOTES:
             views[key] = 1
         else:
-            self._add_counts(day, view_counts(path, query.decode("latin-1")))
+            self._add_counts(day, view_counts(path, query.decode("latin-1"), self.languages))
 
     def count_file(self, scope: Mapping[str, Any], gfile: GuideFile) -> None:
         """A guide PDF was served (see `count_file_view`)."""
@@ -121,7 +123,7 @@ class UsageCounter:
                 b"bytes=0-"
             ):
                 return
-            if referer is not None and _referer_guide(referer) == gfile.slug:
+            if referer is not None and _referer_guide(referer, self.languages) == gfile.slug:
                 return
         day = self.today()
         if kind and self._note_id(kind, (day, "", b"", (("guide_open", gfile.slug, gfile.lang),))):
@@ -148,10 +150,10 @@ class UsageCounter:
         views, self._views = self._views, {}
         ids, self._ids = self._ids, {}
         for (day, path, query), times in views.items():
-            self._add_counts(day, view_counts(path, query.decode("latin-1")), times)
+            self._add_counts(day, view_counts(path, query.decode("latin-1"), self.languages), times)
         events = self._pending.events
         for kind, (day, path, query, counts) in ids.items():
-            counts = counts or view_counts(path, query.decode("latin-1"))
+            counts = counts or view_counts(path, query.decode("latin-1"), self.languages)
             event_id = kind.decode("latin-1")
             if EVENT_ID.fullmatch(event_id) and len(events) < MAX_PENDING_IDS:
                 event = Event(hash_id(event_id), day, counts)
@@ -170,6 +172,6 @@ class UsageCounter:
             self._pending.events.setdefault(id_hash, event)
 
 
-def _referer_guide(referer: bytes) -> str:
+def _referer_guide(referer: bytes, languages: Languages) -> str:
     """The guide whose page a `Referer` names, else ""."""
-    return guide_of(urlsplit(referer.decode("latin-1")).path)
+    return guide_of(urlsplit(referer.decode("latin-1")).path, languages)

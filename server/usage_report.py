@@ -32,10 +32,12 @@ class GuideRow:
     title: str
     id: int
     en: int
+    # Opens in the languages an office added (server/languages.py): in the total and the CSV.
+    other: int = 0
 
     @property
     def total(self) -> int:
-        return self.id + self.en
+        return self.id + self.en + self.other
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,13 @@ def build_report(
     series = [by_day[d] for d in sorted(by_day)]
     totals = {metric: sum(d.total(metric) for d in series) for metric in METRICS}
     top = [
-        GuideRow(slug, titles.get(slug, slug), langs["id"], langs["en"])
+        GuideRow(
+            slug,
+            titles.get(slug, slug),
+            langs["id"],
+            langs["en"],
+            sum(n for lang, n in langs.items() if lang not in ("id", "en")),
+        )
         for slug, langs in opens.items()
     ]
     top.sort(key=lambda row: (-row.total, row.slug))

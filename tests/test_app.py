@@ -57,7 +57,7 @@ def test_landing_page_lists_other_guides_and_social_links(client: TestClient) ->
 
 def test_english_pages_live_under_en(client: TestClient) -> None:
     html = client.get("/en/").text
-    assert '<html lang="en">' in html
+    assert '<html lang="en" dir="ltr">' in html
     assert 'href="/en/guides/izin-tinggal"' in html
     assert "Check passport status" in html
     assert client.get("/en", follow_redirects=False).headers["location"] == "/en/"

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from textwrap import dedent
 
 from server.cli import build_parser
+from server.i18n import load_messages
+from server.office import load_office
 from server.settings import PROJECT_ROOT
 
 README = (PROJECT_ROOT / "README.md").read_text()
@@ -31,3 +35,27 @@ def test_every_subcommand_is_documented() -> None:
 def test_readme_names_the_two_commands() -> None:
     assert "make serve" in README and "make test" in README
     assert "make test" in (PROJECT_ROOT / ".ci" / "run").read_text()
+
+
+def _section(title: str) -> str:
+    start = README.index(f"### {title}\n")
+    return README[start : README.index("\n### ", start + 1)]
+
+
+def test_the_steps_to_add_a_language_work_as_written(tmp_path: Path) -> None:
+    """The Indonesian guide's example, written where it says, makes a right-to-left language
+    whose missing texts show in its fallback; the English guide names the same fields."""
+    steps = _section("Menambah bahasa")
+    entry, messages = re.findall(r"```toml\n(.*?)```", steps, flags=re.S)
+    office = tmp_path / "office.toml"
+    office.write_text((PROJECT_ROOT / "office.toml").read_text() + "\n" + dedent(entry))
+    (tmp_path / "messages.ar.toml").write_text(dedent(messages))
+    languages = load_office(office).languages
+    assert languages.codes == ("id", "en", "ar") and languages["ar"].dir == "rtl"
+    loaded = load_messages(languages)
+    assert loaded.get("ar", "offline_title") != loaded.get("en", "offline_title")
+    assert loaded.get("ar", "whatsapp_button") == loaded.get("en", "whatsapp_button")
+    english = _section("Adding a language")
+    fields = re.findall(r"^(\w+) = ", dedent(entry), flags=re.M)
+    assert fields and all(f"`{name}" in english for name in fields)
+    assert "bilang-karyo check" in steps and "bilang-karyo check" in english

@@ -14,7 +14,7 @@ import server
 from server.admin.context import Refused as AdminRefused
 from server.errors import BilangKaryoError, ConfigError, Refused
 from server.feedback import FeedbackError
-from server.i18n import LANGS, load_messages
+from server.i18n import load_messages
 from server.notices import NoticeError
 from server.office import OfficeError
 from server.pdf import PdfError
@@ -67,7 +67,9 @@ def error_classes() -> dict[str, type[BaseException]]:
 
 
 def has_message(key: str) -> bool:
-    return key in MESSAGES.table and all(MESSAGES.table[key].get(lang) for lang in LANGS)
+    return key in MESSAGES.table and all(
+        MESSAGES.table[key].get(lang) for lang in MESSAGES.languages.codes
+    )
 
 
 def test_every_error_the_server_defines_has_the_one_base() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from server.i18n import LANGS, MessagesError, load_messages
+from server.i18n import MessagesError, load_messages
 from server.settings import PROJECT_ROOT, PWA_DIR
 
 MESSAGES_FILE = PWA_DIR / "messages.toml"
@@ -35,7 +35,7 @@ _KEY_USE = re.compile(
 def test_every_message_has_both_languages() -> None:
     messages = load_messages(MESSAGES_FILE)
     for key, texts in messages.table.items():
-        for lang in LANGS:
+        for lang in messages.languages.codes:
             assert texts[lang].strip(), f"message {key!r} has an empty {lang} text"
 
 

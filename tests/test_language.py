@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from server.language import prefers_english
+from server.languages import shipped_languages
 
 
 @pytest.mark.parametrize(
@@ -24,7 +24,7 @@ from server.language import prefers_english
     ],
 )
 def test_prefers_english(header: str, english: bool) -> None:
-    assert prefers_english(header) is english
+    assert shipped_languages().preferred(header) == ("en" if english else "id")
 
 
 NAVIGATION = {"Sec-Fetch-Mode": "navigate", "Accept": "text/html,*/*;q=0.8"}
@@ -55,12 +55,12 @@ def test_switching_to_indonesian_is_remembered(client: TestClient) -> None:
     client.cookies.clear()
     chosen = client.get("/?lang=id", headers=english, follow_redirects=False)
     assert chosen.status_code == 200
-    assert '<html lang="id">' in chosen.text
+    assert '<html lang="id" dir="ltr">' in chosen.text
     set_cookie = chosen.headers["set-cookie"]
     assert set_cookie.startswith("bk_lang=id;") and "HttpOnly" in set_cookie
     # Later, scanning the QR code again: the choice wins over the phone's language.
     again = client.get("/?src=qr", headers=english, follow_redirects=False)
-    assert again.status_code == 200 and '<html lang="id">' in again.text
+    assert again.status_code == 200 and '<html lang="id" dir="ltr">' in again.text
 
 
 def test_switching_to_english_is_remembered(client: TestClient) -> None:

@@ -53,7 +53,7 @@ def test_english_searches_the_english_guides(site: TestClient) -> None:
     links = result_links(html)
     assert links and all(link.startswith("/en/guides/") for link in links)
     assert links[0] == "/en/guides/pelaporan-status-sipil#events-to-report"
-    assert "results for “marriage”" in html and '<html lang="en">' in html
+    assert "results for “marriage”" in html and '<html lang="en" dir="ltr">' in html
 
 
 def test_a_title_or_summary_match_links_the_guide_itself(site: TestClient) -> None:

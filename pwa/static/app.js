@@ -12,7 +12,7 @@
   const STORAGE = ROOT ? `bilang-karyo@${ROOT}:` : 'bilang-karyo:';
   const SAVED_KEY = `${STORAGE}saved`;
   const HINT_CLOSED_KEY = `${STORAGE}ios-hint-closed`;
-  const GUIDE_FILE = /^\/files\/([a-z0-9-]+)\.([a-z]{2})\.[0-9a-f]{16}\.pdf$/;
+  const GUIDE_FILE = /^\/files\/([a-z0-9-]+)\.([a-z]{2,3})\.[0-9a-f]{16}\.pdf$/;
   // The path of a URL of this site without the root path; null for one outside the site.
   const appPath = (url) => {
     const { pathname } = new URL(url, window.location.href);

@@ -14,6 +14,9 @@
   if (!source) return;
   const data = JSON.parse(source.textContent);
   const lang = data.lang;
+  // A text the office wrote in some languages: in this page's, else in its fallback's.
+  const pick = (texts, key = (code) => code) =>
+    texts[key(data.textLangs.find((code) => texts[key(code)]) || lang)];
 
   /* Wall-clock time in the office's zone, as minutes since 1970-01-01 00:00 of that clock. */
   const wallFormat = new Intl.DateTimeFormat('en-US', {
@@ -116,7 +119,7 @@
       line = texts[key].replace('{day}', day).replace('{time}', clock(status.opensAt));
     }
     if (status.label) {
-      line = texts.hours_with_reason.replace('{line}', line).replace('{reason}', status.label[lang]);
+      line = texts.hours_with_reason.replace('{line}', line).replace('{reason}', pick(status.label));
     }
     return line;
   }
@@ -161,7 +164,7 @@
       .filter((notice) => notice.start <= now && now < notice.end)
       .sort((a, b) => b.start - a.start || b.id - a.id)
       .slice(0, data.maxNotices);
-    const texts = active.map((notice) => notice[`${lang}_text`]);
+    const texts = active.map((notice) => pick(notice, (code) => `${code}_text`));
     const shownNow = [...section.querySelectorAll('.notice:not([hidden])')].map((p) => p.textContent);
     if (JSON.stringify(texts) !== JSON.stringify(shownNow)) {
       section.replaceChildren(
@@ -169,7 +172,7 @@
           const paragraph = document.createElement('p');
           paragraph.className = 'notice';
           paragraph.dataset.notice = notice.id;
-          paragraph.textContent = notice[`${lang}_text`];
+          paragraph.textContent = pick(notice, (code) => `${code}_text`);
           return paragraph;
         }),
       );

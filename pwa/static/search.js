@@ -190,6 +190,9 @@
     link.append(index.titles[hit.slug] || hit.slug, where);
     const text = document.createElement('p');
     text.lang = hit.lang;
+    // Text in a language written the other way (English on an Arabic page) keeps its direction.
+    const direction = JSON.parse(results.dataset.langDirs)[hit.lang];
+    if (direction && direction !== document.documentElement.dir) text.dir = direction;
     let at = 0;
     for (const [start, end] of hit.marks) {
       text.append(hit.snippet.slice(at, start));
@@ -201,7 +204,7 @@
     text.append(hit.snippet.slice(at));
     const language = document.createElement('p');
     language.className = 'hit-lang';
-    language.textContent = results.dataset[`lang${hit.lang === 'en' ? 'En' : 'Id'}`];
+    language.textContent = JSON.parse(results.dataset.langNames)[hit.lang] || hit.lang;
     item.append(link, text, language);
     return item;
   }

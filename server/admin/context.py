@@ -98,6 +98,7 @@ class Admin:
             fmt_size=format_size,
             css_url=self.root.url(self.css_url),
             office=self.live.office,
+            languages=self.live.languages,
             reader_status=self.reader_status,
             text_state=self.text_state,
             linked=linked,

@@ -15,8 +15,9 @@ from starlette.routing import Route
 from server.admin.context import FORM_OVERHEAD, Admin, Handler, Refused, run
 from server.admin.context import staff as staff  # notices, records, texts, feedback use it
 from server.admin.sessions import Session
-from server.catalog_file import LANGS, GuideEntry
+from server.catalog_file import GuideEntry
 from server.clock import office_today
+from server.languages import shipped_languages
 from server.publish_checks import (
     GuideTexts,
     PublishError,
@@ -72,7 +73,7 @@ def _status(
         needs_review=(today - entry.last_checked).days > review_days,
         retired=entry.retired,
         in_catalog=bool(entry.summary),
-        current={lang: admin.publisher.versions.current(slug, lang) for lang in LANGS},
+        current={lang: admin.publisher.versions.current(slug, lang) for lang in _langs(admin)},
     )
 
 
@@ -95,8 +96,12 @@ def texts_from(form: FormData, require_all: bool) -> GuideTexts:
             raise Refused(400, "bad_date") from None
         if checked > office_today():
             raise Refused(400, "bad_date", "the check date is in the future")
-    title = {lang: text(f"title_{lang}") for lang in LANGS}
-    summary = {lang: text(f"summary_{lang}") for lang in LANGS}
+    # The form has the texts of the shipped languages (id, en), as the admin's pages speak
+    # both; another language's are written in catalog.toml (README "Adding a language"), and
+    # an edit here keeps them.
+    shipped = shipped_languages().codes
+    title = {lang: text(f"title_{lang}") for lang in shipped}
+    summary = {lang: text(f"summary_{lang}") for lang in shipped}
     has_texts = require_all or any(title.values()) or any(summary.values())
     return GuideTexts(
         title=title if has_texts else None,
@@ -108,6 +113,11 @@ def texts_from(form: FormData, require_all: bool) -> GuideTexts:
         featured=(form.get("featured") == "1") if "featured_shown" in form else None,
         last_checked=checked,
     )
+
+
+def _langs(admin: Admin) -> tuple[str, ...]:
+    """The languages a guide's file may be in (server/languages.py)."""
+    return admin.live.languages.codes
 
 
 def _upload(form: FormData, name: str) -> UploadFile | None:
@@ -304,7 +314,7 @@ def _retire_done(form: FormData) -> str:
 def _add_guide(admin: Admin, slug: str, session: Session, form: FormData) -> None:
     check_slug(slug)
     texts = texts_from(form, require_all=True)
-    files = {lang: f for lang in LANGS if (f := _upload(form, f"file_{lang}")) is not None}
+    files = {lang: f for lang in _langs(admin) if (f := _upload(form, f"file_{lang}")) is not None}
     if not files:
         raise PublishError("no_file", "choose at least one PDF file")
     if admin.publisher.entry(slug) is not None:

@@ -8,14 +8,13 @@ from starlette.routing import Route
 
 from server.admin.context import Admin, Refused, run, staff
 from server.admin.sessions import Session
-from server.catalog_file import LANGS
 from server.guide_text import GuideText, TextStore, sections
 
 
 def text_routes(admin: Admin) -> list[Route]:
     def current(request: Request) -> tuple[str, str, str, TextStore]:
         slug, lang = request.path_params["slug"], request.path_params["lang"]
-        if lang not in LANGS:
+        if lang not in admin.live.languages:
             raise Refused(404, "unknown_guide", f"{slug} ({lang})")
         version = admin.publisher.versions.current(slug, lang)
         texts = admin.live.texts

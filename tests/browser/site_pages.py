@@ -7,7 +7,7 @@ import urllib.parse
 import urllib.request
 from html.parser import HTMLParser
 
-from server.i18n import LANGS, lang_prefix
+from server.languages import Languages, shipped_languages
 from testkit.browser import catalog
 
 # Paths that are not pages an applicant reads: files, assets, the admin, machine endpoints.
@@ -57,13 +57,13 @@ def _html_of(url: str) -> str | None:
         return None  # a broken link is another test's business; the 404 page is listed
 
 
-def known_pages(base_url: str) -> list[str]:
-    """The pages every site has, in both languages, with the 404 page and the poster."""
+def known_pages(base_url: str, languages: Languages | None = None) -> list[str]:
+    """The pages every site has, in each language, with the 404 page and the poster."""
     slugs = [guide["slug"] for guide in catalog(base_url)["guides"]]
     assert slugs, "the sample catalog has guides"
     pages: list[str] = []
-    for lang in LANGS:
-        prefix = lang_prefix(lang)
+    for language in languages or shipped_languages():
+        prefix = language.prefix
         pages += [f"{prefix}/", *(f"{prefix}/guides/{slug}" for slug in slugs)]
         # The search page is linked once it exists; until then this is the 404 page again.
         pages += [f"{prefix}/offline", f"{prefix}/privacy", f"{prefix}/search"]
