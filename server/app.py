@@ -110,6 +110,7 @@ def create_app(settings: Settings) -> ASGIApp:
         files=live.store,
         max_bytes=settings.max_upload_mb * 1024 * 1024,
         site=live,
+        languages=live.languages,  # the office's: the catalog it hands over falls back by them
     )
     live.notice_store = NoticeStore(publisher.db)
     # Finishes a publish a crash interrupted, and records hand-copied PDFs, before serving.
