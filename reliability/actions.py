@@ -73,17 +73,10 @@ class Driver:
     done: list[str] = field(default_factory=list)
 
     def load_history(self) -> None:
-        conn = self.stage.db()
-        try:
-            rows = conn.execute(
-                "SELECT number, lang, sha256 FROM versions WHERE slug = ? ORDER BY number",
-                (SLUG,),
-            ).fetchall()
-        finally:
-            conn.close()
-        self.versions = [Version(r["number"], r["sha256"]) for r in rows if r["lang"] == LANG]
+        history = self.stage.records().versions.history(SLUG)
+        self.versions = [Version(n, sha) for n, sha in self.stage.versions(SLUG, LANG)]
         self.current = self.versions[-1].sha256
-        self.next_number = max(r["number"] for r in rows) + 1
+        self.next_number = max(v.number for v in history) + 1
 
     async def run(self, actions: list[Action], start: float) -> None:
         for action in actions:
@@ -172,6 +165,7 @@ class Driver:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             cwd=PROJECT_ROOT,
+            env=self.stage.env(),
         )
         out, err = await asyncio.wait_for(process.communicate(), timeout=120)
         assert process.returncode == 0, err.decode(errors="replace")

@@ -149,7 +149,11 @@ class Crasher:
         args = self.stage.cli_args("publish", str(path), "--guide", SLUG, "--lang", LANG,
                                    "--as", CLI_ACTOR)  # fmt: skip
         return subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=PROJECT_ROOT
+            args,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=PROJECT_ROOT,
+            env=self.stage.env(),
         )
 
     def upload(self, data: bytes, outcome: list[object]) -> threading.Thread:
@@ -271,12 +275,8 @@ class Crasher:
             time.sleep(0.05)
 
     def last_number(self) -> int:
-        conn = self.stage.db()
-        try:
-            row = conn.execute("SELECT MAX(number) FROM versions WHERE slug = ?", (SLUG,))
-            return int(row.fetchone()[0] or 0)
-        finally:
-            conn.close()
+        history = self.stage.records().versions.history(SLUG)
+        return max((v.number for v in history), default=0)
 
 
 def run_crash(stage: Stage, plan: CrashPlan) -> CrashReport:

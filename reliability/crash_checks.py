@@ -15,7 +15,7 @@ from PIL import Image
 
 from reliability.ledger import FILE_URL
 from reliability.stage import CLI_ACTOR, STAFF, Stage
-from server.storage.local_files import LocalGuideFiles
+from server.storage.configured import open_files
 
 READER_IMAGE = re.compile(r'"(/reader/[0-9a-f]{16}/\d+\.webp)"')
 SERVED_WITHIN = 60.0
@@ -64,16 +64,12 @@ class SitePoller(threading.Thread):
 def landed_at(stage: Stage, slug: str, new: str, before_number: int) -> tuple[str, bool]:
     """Where the kill came, told from what it left behind; and whether the change had been
     decided (journaled or recorded), so that it must be served after the restart."""
-    conn = stage.db()
-    try:
-        pending = conn.execute("SELECT COUNT(*) FROM pending").fetchone()[0]
-        recorded = conn.execute(
-            "SELECT COUNT(*) FROM versions WHERE slug = ? AND sha256 = ? AND number > ?",
-            (slug, new, before_number),
-        ).fetchone()[0]
-    finally:
-        conn.close()
-    stored = LocalGuideFiles(stage.data_dir / "blobs").has(new)
+    records = stage.records()
+    pending = stage.pending()
+    recorded = any(
+        v.sha256 == new and v.number > before_number for v in records.versions.history(slug)
+    )
+    stored = open_files(stage.settings, records).has(new)
     in_guides = any(
         hashlib.sha256(p.read_bytes()).hexdigest() == new for p in stage.guides_dir.glob("*.pdf")
     )
@@ -125,7 +121,7 @@ def after_restart(stage: Stage, slug: str, lang: str, expected: str) -> list[str
     leftovers = [*stage.guides_dir.glob(".*.tmp"), *(stage.data_dir / "blobs").glob("*/.*.tmp")]
     if leftovers:
         problems.append(f"half-written files left behind: {[p.name for p in leftovers]}")
-    current = _versions(stage, slug, lang)[-1][1]
+    current = stage.versions(slug, lang)[-1][1]
     if current != expected:
         problems.append(f"history says {current[:12]} is live, the site serves {expected[:12]}")
     return problems
@@ -142,25 +138,13 @@ def _image_problems(web: httpx2.Client, url: str) -> list[str]:
     return []
 
 
-def _versions(stage: Stage, slug: str, lang: str) -> list[tuple[int, str]]:
-    conn = stage.db()
-    try:
-        rows = conn.execute(
-            "SELECT number, sha256 FROM versions WHERE slug = ? AND lang = ? ORDER BY number",
-            (slug, lang),
-        ).fetchall()
-    finally:
-        conn.close()
-    return [(row[0], row[1]) for row in rows]
-
-
 def rollback_works(
     stage: Stage, slug: str, lang: str, via: str, csrf: str, cookies: dict[str, str]
 ) -> tuple[list[str], tuple[str, ...] | None]:
     """`history` lists the live version; a rollback to the one before is served whole.
     The audit entry the rollback owes, when it was done."""
     history = stage.cli("history", slug)
-    versions = _versions(stage, slug, lang)
+    versions = stage.versions(slug, lang)
     (live_number, current) = versions[-1]
     live_line = next((line for line in history.stdout.splitlines() if "<- live" in line), "")
     if history.returncode != 0 or current[:12] not in live_line:
