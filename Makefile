@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 BENCH_NODE := bench/node_modules/.installed
 
 .PHONY: help serve test lint typecheck pytest runtime-deps system-deps bench-deps bench bench-quick samples clean \
-	load crash lock audit
+	load crash load-pg crash-pg lock audit
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -65,6 +65,16 @@ load: $(STAMP) ## 200 connections read for 30 s while staff publish 20 versions 
 
 crash: $(STAMP) ## 30 publishes killed with SIGKILL at random moments, each checked after a restart
 	$(BIN)/python -m reliability.crash --json reliability/results/crash.json
+
+# The same runs with the records in PostgreSQL (BILANG_KARYO_DATABASE_URL): a throwaway cluster
+# is made with Debian's initdb and pg_ctl in a temporary folder, and removed after the run.
+load-pg: $(STAMP) ## `make load` with the records in a throwaway PostgreSQL (the replica mode)
+	@bash scripts/install-system-deps.sh postgresql
+	$(BIN)/python -m reliability.load --database postgresql --json reliability/results/load-pg.json
+
+crash-pg: $(STAMP) ## `make crash` with the records in a throwaway PostgreSQL (the replica mode)
+	@bash scripts/install-system-deps.sh postgresql
+	$(BIN)/python -m reliability.crash --database postgresql --json reliability/results/crash-pg.json
 
 lock: $(STAMP) ## pin the runtime dependencies of pyproject.toml in requirements.lock (pip-compile)
 	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \

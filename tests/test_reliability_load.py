@@ -1,5 +1,6 @@
-"""A CI-sized load run (`make load` is the full one): a few seconds, 20 connections, three new
-versions through the CLI and the admin and one rollback; not one request may fail."""
+"""A CI-sized load run (`make load` and `make load-pg` are the full ones): a few seconds, 20
+connections, three new versions through the CLI and the admin and one rollback; not one request
+may fail, with the records in SQLite or in PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,16 +8,30 @@ import asyncio
 from pathlib import Path
 
 from reliability.load import LoadPlan, run_load
-from reliability.stage import make_stage
+from reliability.stage import LANG, SLUG, Stage, make_stage
+from server.storage.sqlite_db import DB_NAME
 
 
 def test_readers_see_only_whole_published_versions_while_staff_publish(tmp_path: Path) -> None:
     stage = make_stage(tmp_path / "stage")
+    check_ci_sized_run(stage)
+
+
+def test_the_same_holds_with_the_records_in_postgresql(tmp_path: Path, database_url: str) -> None:
+    stage = make_stage(tmp_path / "stage", database_url)
+    check_ci_sized_run(stage)
+    # The staff's changes went to PostgreSQL, not to a SQLite file beside the guides.
+    assert len(stage.versions(SLUG, LANG)) == 5
+    assert not (stage.data_dir / DB_NAME).exists()
+
+
+def check_ci_sized_run(stage: Stage) -> None:
     plan = LoadPlan(seconds=3, connections=20, publishes=3, rollbacks=1)
     try:
         report = asyncio.run(run_load(stage, plan))
     finally:
         stage.stop()
+        stage.close_records()
     assert report.ok, report.render()
     # The run did what it claims: every kind of request, all connections open at once,
     # every staff action, and readers caught between versions at least once.
