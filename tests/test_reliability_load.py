@@ -21,7 +21,10 @@ def test_the_same_holds_with_the_records_in_postgresql(tmp_path: Path, database_
     stage = make_stage(tmp_path / "stage", database_url)
     check_ci_sized_run(stage)
     # The staff's changes went to PostgreSQL, not to a SQLite file beside the guides.
-    assert len(stage.versions(SLUG, LANG)) == 5
+    try:
+        assert len(stage.versions(SLUG, LANG)) == 5
+    finally:
+        stage.close_records()
     assert not (stage.data_dir / DB_NAME).exists()
 
 
