@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from server.catalog_file import CATALOG_NAME
+from server.errors import ConfigError
 from server.storage.files import sha256_hex
 from server.storage.pg_db import Connection, Postgres
 from server.storage.pg_journal import add_audit, announce, insert_version, save_snapshot
@@ -41,8 +42,12 @@ _TABLES = {
 _SEQUENCES = ("versions", "audit", "notices")
 
 
-class MigrateError(Exception):
-    """The copy cannot be made; nothing was written. The message says what to do."""
+class MigrateError(ConfigError):
+    """The copy cannot be made; nothing was written. The message says what to do.
+
+    A ConfigError because it is met only by `bilang-karyo migrate-data`, before any
+    server starts on the new database: the install or the database URL must be fixed.
+    """
 
 
 @dataclass
