@@ -16,6 +16,7 @@ from uvicorn.config import Config
 from uvicorn.server import ServerState
 
 from server.http_guard import HEAD_TIMEOUT_SECONDS, KEEP_ALIVE_SECONDS, GuardedHttpToolsProtocol
+from testkit.event_loop import run_to_end
 from testkit.server import LiveServer
 from tests.process_memory import PeakRss, rss_bytes
 
@@ -192,7 +193,7 @@ async def _exchange(request: bytes, then: bytes = b"") -> RecordingTransport:
 
 
 def test_a_small_answer_leaves_in_one_write() -> None:
-    transport = asyncio.run(_exchange(b"GET /bytes/1000 HTTP/1.1\r\nHost: x\r\n\r\n"))
+    transport = run_to_end(_exchange(b"GET /bytes/1000 HTTP/1.1\r\nHost: x\r\n\r\n"))
     assert len(transport.calls) == 1, [len(b"".join(c)) for c in transport.calls]
     head, _, body = transport.sent().partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 OK\r\n") and b"content-length: 1000" in head
@@ -200,7 +201,7 @@ def test_a_small_answer_leaves_in_one_write() -> None:
 
 
 def test_a_large_answer_leaves_beside_its_head_uncopied() -> None:
-    transport = asyncio.run(_exchange(b"GET /bytes/2000000 HTTP/1.1\r\nHost: x\r\n\r\n"))
+    transport = run_to_end(_exchange(b"GET /bytes/2000000 HTTP/1.1\r\nHost: x\r\n\r\n"))
     assert len(transport.calls) == 1 and len(transport.calls[0]) == 2
     head, body = transport.calls[0]
     assert head.startswith(b"HTTP/1.1 200 OK\r\n") and head.endswith(b"\r\n\r\n")
@@ -208,14 +209,14 @@ def test_a_large_answer_leaves_beside_its_head_uncopied() -> None:
 
 
 def test_a_head_request_gets_its_head_when_the_answer_ends() -> None:
-    transport = asyncio.run(_exchange(b"HEAD /bytes/1000 HTTP/1.1\r\nHost: x\r\n\r\n"))
+    transport = run_to_end(_exchange(b"HEAD /bytes/1000 HTTP/1.1\r\nHost: x\r\n\r\n"))
     assert transport.sent().startswith(b"HTTP/1.1 200 OK\r\n")
     assert transport.sent().endswith(b"content-length: 1000\r\n\r\n")
 
 
 def test_pipelined_requests_are_answered_whole_and_in_order() -> None:
     both = b"GET /bytes/3 HTTP/1.1\r\nHost: x\r\n\r\nGET /bytes/5 HTTP/1.1\r\nHost: x\r\n\r\n"
-    sent = asyncio.run(_exchange(both)).sent()
+    sent = run_to_end(_exchange(both)).sent()
     first, second = sent.split(b"HTTP/1.1 200 OK\r\n")[1:]
     assert first.endswith(b"\r\n\r\nxxx") and second.endswith(b"\r\n\r\nxxxxx")
 
@@ -229,7 +230,7 @@ def test_100_continue_is_sent_at_once_not_held_for_the_answer() -> None:
         )
         return transport.calls
 
-    calls = asyncio.run(run())
+    calls = run_to_end(run())
     assert calls[0] == [b"HTTP/1.1 100 Continue\r\n\r\n"]
     assert b"".join(calls[1]).startswith(b"HTTP/1.1 200 OK\r\n")
     assert b"".join(calls[1]).endswith(b"\r\n\r\nping")

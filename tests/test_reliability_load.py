@@ -4,12 +4,12 @@ may fail, with the records in SQLite or in PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from reliability.load import LoadPlan, run_load
 from reliability.stage import LANG, SLUG, Stage, make_stage
 from server.storage.sqlite_db import DB_NAME
+from testkit.event_loop import run_to_end
 
 
 def test_readers_see_only_whole_published_versions_while_staff_publish(tmp_path: Path) -> None:
@@ -31,7 +31,7 @@ def test_the_same_holds_with_the_records_in_postgresql(tmp_path: Path, database_
 def check_ci_sized_run(stage: Stage) -> None:
     plan = LoadPlan(seconds=3, connections=20, publishes=3, rollbacks=1)
     try:
-        report = asyncio.run(run_load(stage, plan))
+        report = run_to_end(run_load(stage, plan))
     finally:
         stage.stop()
         stage.close_records()
